@@ -1,0 +1,116 @@
+//! The one error type of the HTTP boundary. Every failure leaves the server as the Graph
+//! error envelope `{"error":{"code","message","innerError":{"date","request-id",
+//! "client-request-id"}}}` with `Content-Type: application/json`; the request ids come
+//! from the task-local set by the request-id middleware.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use edugraph_odata::ODataError;
+use edugraph_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    /// `innerError.code`, for the assignment-service style detail codes.
+    pub inner_code: Option<String>,
+    /// `WWW-Authenticate` header value for 401s.
+    pub www_authenticate: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self { status, code: code.to_string(), message: message.into(), inner_code: None, www_authenticate: None }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFound", message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "notAllowed", message)
+    }
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message);
+        e.www_authenticate = Some("Bearer realm=\"edugraph\", error=\"invalid_token\"".into());
+        e
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "generalException", message)
+    }
+    pub fn with_inner_code(mut self, code: &str) -> Self {
+        self.inner_code = Some(code.to_string());
+        self
+    }
+}
+
+impl From<ODataError> for ApiError {
+    fn from(e: ODataError) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, e.code, e.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found("The requested resource does not exist."),
+            StoreError::Conflict(what) => {
+                ApiError::bad_request(format!("Another object with the same value for property {what} already exists."))
+                    .with_inner_code("ObjectConflict")
+            }
+            StoreError::Other(err) => {
+                tracing::error!(error = %err, "store failure");
+                ApiError::internal("The service could not complete the request.")
+            }
+        }
+    }
+}
+
+/// Ids of the request being served, set by `http::middleware::request_ids`.
+#[derive(Debug, Clone, Default)]
+pub struct RequestIds {
+    pub request_id: String,
+    pub client_request_id: String,
+}
+
+tokio::task_local! {
+    pub static REQUEST_IDS: RequestIds;
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let ids = REQUEST_IDS.try_with(|ids| ids.clone()).unwrap_or_default();
+        let date = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_default();
+        let mut inner = json!({
+            "date": date.trim_end_matches('Z'),
+            "request-id": ids.request_id,
+            "client-request-id": ids.client_request_id,
+        });
+        if let Some(code) = &self.inner_code {
+            inner["code"] = json!(code);
+        }
+        let body = json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});
+        let mut resp = (self.status, body.to_string()).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(value) = self.www_authenticate.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        resp
+    }
+}

@@ -1,0 +1,41 @@
+//! The one application state shared by every handler: configuration, the store, the
+//! clock and the token keys. Cloned per request (an `Arc` inside).
+
+use std::sync::Arc;
+
+use edugraph_edu::Clock;
+use edugraph_store::Store;
+
+use crate::auth::Keys;
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Keys,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>, keys: Keys) -> Self {
+        Self(Arc::new(Inner { config, store, clock, keys }))
+    }
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
+    }
+    pub fn store_arc(&self) -> Arc<dyn Store> {
+        self.0.store.clone()
+    }
+    pub fn clock(&self) -> &dyn Clock {
+        self.0.clock.as_ref()
+    }
+    pub fn keys(&self) -> &Keys {
+        &self.0.keys
+    }
+}

@@ -1,0 +1,196 @@
+//! The edugraph store: one `Store` trait, chosen once at start-up from the database URL,
+//! with a SQLite implementation (the embedded default) and a PostgreSQL implementation.
+//!
+//! Storage model (see ARCHITECTURE.md): every Graph entity is a row of `entities` holding
+//! its canonical Graph JSON document; non-contained navigations are rows of `links`;
+//! every change appends to `changes`, which feeds `delta()`. Secrets never live in a
+//! document. Every row carries its tenant id and nothing crosses tenants.
+
+use async_trait::async_trait;
+use edugraph_odata::{Expr, OrderBy};
+use serde_json::Value;
+
+mod error;
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The kinds of entity the store holds. Later issues add assignment kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    User,
+    Class,
+    School,
+}
+
+impl EntityKind {
+    /// The Graph type name, also the `entity_type` column value.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            EntityKind::User => "educationUser",
+            EntityKind::Class => "educationClass",
+            EntityKind::School => "educationSchool",
+        }
+    }
+}
+
+/// Non-contained navigations stored as links `from → to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// class → user (students and teachers: teachers are members too).
+    ClassMembers,
+    /// class → user.
+    ClassTeachers,
+    /// school → class.
+    SchoolClasses,
+    /// school → user.
+    SchoolUsers,
+}
+
+impl Relation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::ClassMembers => "classMembers",
+            Relation::ClassTeachers => "classTeachers",
+            Relation::SchoolClasses => "schoolClasses",
+            Relation::SchoolUsers => "schoolUsers",
+        }
+    }
+    /// Kinds at the two ends.
+    pub fn ends(self) -> (EntityKind, EntityKind) {
+        match self {
+            Relation::ClassMembers | Relation::ClassTeachers => (EntityKind::Class, EntityKind::User),
+            Relation::SchoolClasses => (EntityKind::School, EntityKind::Class),
+            Relation::SchoolUsers => (EntityKind::School, EntityKind::User),
+        }
+    }
+}
+
+/// Which entities of a kind a listing ranges over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every entity of the kind in the tenant.
+    All,
+    /// The `to` ends of links `from_id → *` (members of a class: `Outgoing(ClassMembers, class)`).
+    Outgoing(Relation, String),
+    /// The `from` ends of links `* → to_id` (classes of a user: `Incoming(ClassMembers, user)`).
+    Incoming(Relation, String),
+}
+
+/// One page of a listing. `filter` and `orderby` come bound from the OData layer; the
+/// implementation compiles them to SQL with every value bound. Without `orderby` the
+/// order is by `id`, so paging with `skip` is stable.
+#[derive(Debug, Clone)]
+pub struct ListQuery<'a> {
+    pub kind: EntityKind,
+    pub scope: Scope,
+    pub filter: Option<&'a Expr>,
+    pub orderby: &'a [OrderBy],
+    pub skip: u64,
+    /// Page size; the implementation fetches one more row to know whether more follow.
+    pub limit: u32,
+    /// Also count every match (`$count=true` and `/$count`).
+    pub count: bool,
+}
+
+/// A stored entity: its id and its Graph JSON document, as stored (no `@odata.context`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    pub id: String,
+    pub json: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<Doc>,
+    /// Set when `count` was asked for.
+    pub total: Option<u64>,
+    /// More rows follow this page.
+    pub more: bool,
+}
+
+/// One entry of a delta page: the current document, or `None` when the entity was deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeltaItem {
+    pub id: String,
+    pub seq: i64,
+    pub doc: Option<String>,
+}
+
+/// A tenant: the unit of isolation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantRecord {
+    pub id: String,
+    pub display_name: String,
+    /// Verified domain (`contoso.edu`), used for user principal names.
+    pub domain: String,
+}
+
+/// A token-signing key pair (RSA, PKCS#8 PEM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub private_pem: String,
+    pub created_at: String,
+    /// Keys are retired, not deleted, so their tokens verify until they expire.
+    pub retired_at: Option<String>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A cheap round trip to the database.
+    async fn health(&self) -> Result<()>;
+
+    // --- tenants -------------------------------------------------------------------
+    /// Inserts the tenant or updates its names.
+    async fn put_tenant(&self, tenant: &TenantRecord) -> Result<()>;
+    async fn tenants(&self) -> Result<Vec<TenantRecord>>;
+    /// True when the tenant holds no entities.
+    async fn tenant_is_empty(&self, tenant: &str) -> Result<bool>;
+    /// Deletes every entity, link, change and secret of the tenant (the tenant row stays).
+    async fn clear_tenant(&self, tenant: &str) -> Result<()>;
+
+    // --- entities ------------------------------------------------------------------
+    async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>>;
+    /// Fetches several entities by id (missing ids are skipped), in no particular order.
+    async fn get_many(&self, tenant: &str, kind: EntityKind, ids: &[String]) -> Result<Vec<Doc>>;
+    /// Inserts a new entity. `doc` must hold `"id": id`. Fails with `Conflict` naming the
+    /// property when a unique property (`userPrincipalName`, `mailNickname`) is taken
+    /// (compared case-insensitively), or `Conflict("id")` when the id exists.
+    async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc>;
+    /// Replaces the whole document of an existing entity (`NotFound` otherwise); same
+    /// uniqueness rules as `create`.
+    async fn replace(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc>;
+    /// Deletes the entity and every link touching it (`NotFound` if absent); records the
+    /// deletion for delta, and a change of every class that lost a member or teacher.
+    async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()>;
+    async fn list(&self, tenant: &str, query: &ListQuery<'_>) -> Result<Page>;
+
+    // --- links ---------------------------------------------------------------------
+    /// Adds a link. `NotFound` if either end does not exist, `Conflict` if it exists.
+    /// Membership changes of a class count as a change of the class for delta.
+    async fn add_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()>;
+    /// Removes a link; `NotFound` if there was none.
+    async fn remove_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()>;
+    async fn has_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<bool>;
+
+    // --- delta ---------------------------------------------------------------------
+    /// The newest change sequence number of the tenant (0 when nothing happened yet).
+    async fn latest_seq(&self, tenant: &str) -> Result<i64>;
+    /// Entities of `kind` changed with `after < seq <= upto`, one item per entity (its
+    /// latest change), ordered by that seq, at most `limit`.
+    async fn changes(&self, tenant: &str, kind: EntityKind, after: i64, upto: i64, limit: u32) -> Result<Vec<DeltaItem>>;
+
+    // --- secrets and keys ----------------------------------------------------------
+    /// Stores (or replaces) the password hash of a user. Never part of a document.
+    async fn set_password_hash(&self, tenant: &str, user_id: &str, hash: &str) -> Result<()>;
+    async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>>;
+    /// Signing keys, newest first.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>>;
+    async fn put_signing_key(&self, key: &SigningKeyRecord) -> Result<()>;
+
+    // --- bulk ----------------------------------------------------------------------
+    /// Loads many entities and links in one transaction (demo data, imports). Entities
+    /// are `(kind, doc)`; no uniqueness pre-checks beyond the database's own.
+    async fn bulk_load(&self, tenant: &str, entities: &[(EntityKind, Value)], links: &[(Relation, String, String)]) -> Result<()>;
+}
