@@ -66,16 +66,35 @@ pub enum StringFn {
 /// A bound `$filter` expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    Compare { left: PropertyPath, op: CmpOp, right: Literal },
-    In { left: PropertyPath, values: Vec<Literal> },
-    StringFn { func: StringFn, prop: PropertyPath, arg: String },
+    Compare {
+        left: PropertyPath,
+        op: CmpOp,
+        right: Literal,
+    },
+    In {
+        left: PropertyPath,
+        values: Vec<Literal>,
+    },
+    StringFn {
+        func: StringFn,
+        prop: PropertyPath,
+        arg: String,
+    },
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
     /// `coll/any(v: pred)`; `pred = None` for `coll/any()` (non-empty test).
-    Any { collection: PropertyPath, var: String, predicate: Option<Box<Expr>> },
+    Any {
+        collection: PropertyPath,
+        var: String,
+        predicate: Option<Box<Expr>>,
+    },
     /// `coll/all(v: pred)`.
-    All { collection: PropertyPath, var: String, predicate: Box<Expr> },
+    All {
+        collection: PropertyPath,
+        var: String,
+        predicate: Box<Expr>,
+    },
 }
 
 /// One `$select` item: a top-level property name, or a nested path (`student/externalId`).

@@ -12,6 +12,9 @@ pub struct ODataError {
 
 impl ODataError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self { code: "BadRequest", message: message.into() }
+        Self {
+            code: "BadRequest",
+            message: message.into(),
+        }
     }
 }

@@ -10,6 +10,8 @@ pub mod query;
 pub mod schema;
 pub mod shape;
 
-pub use ast::{CmpOp, EdmType, Expr, ExpandItem, Literal, OrderBy, PropertyPath, QueryOptions, SelectItem};
+pub use ast::{
+    CmpOp, EdmType, ExpandItem, Expr, Literal, OrderBy, PropertyPath, QueryOptions, SelectItem,
+};
 pub use error::ODataError;
 pub use schema::{ApiVersion, Schema};

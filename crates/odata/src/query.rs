@@ -8,7 +8,11 @@ use crate::{ODataError, QueryOptions, Schema};
 /// collection or entity of `entity_type` (`educationUser`). Unknown `$`-options,
 /// unknown properties, unsupported operators and bad literals are errors that name
 /// the offending piece. Options without `$` (`filter=`) are accepted as Graph does.
-pub fn parse(raw_query: Option<&str>, schema: &Schema, entity_type: &str) -> Result<QueryOptions, ODataError> {
+pub fn parse(
+    raw_query: Option<&str>,
+    schema: &Schema,
+    entity_type: &str,
+) -> Result<QueryOptions, ODataError> {
     let _ = (raw_query, schema, entity_type);
     todo!("odata: parse query")
 }
