@@ -7,7 +7,9 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod serve;
 pub mod state;
 pub mod telemetry;
 
+pub use serve::serve;
 pub use state::AppState;

@@ -1,1 +1,20 @@
-fn main() {}
+//! The `edugraph` binary. Deliberately thin: parse the command line, set up logging and
+//! hand over to the library, where everything is testable in-process.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use edugraph_server::{cli, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    telemetry::init(cli.log_format, cli.command.default_log_level());
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("edugraph: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Issuing tokens on request, shared by `edugraph token` and `POST /_edugraph/tokens`:
+//! find the tenant (named, or the store's only one), resolve a user given by id or user
+//! principal name, check the permission names, then mint.
+
+use edugraph_odata::ast::{CmpOp, EdmType, Expr, Literal, PropertyPath};
+use edugraph_store::{EntityKind, ListQuery, Scope, Store, StoreError, TenantRecord};
+use time::OffsetDateTime;
+
+use super::token::{mint, TokenRequest, TokenSubject, DEV_CLIENT_ID};
+use super::Keys;
+use crate::config::Config;
+use crate::error::ApiError;
+
+/// What the caller of `token` asked for, before resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueRequest {
+    /// Tenant id or domain; `None` means the store's only tenant.
+    pub tenant: Option<String>,
+    pub subject: IssueSubject,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueSubject {
+    App {
+        app_id: Option<String>,
+        roles: Vec<String>,
+    },
+    /// `user` is an educationUser id or userPrincipalName.
+    User { user: String, scopes: Vec<String> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<IssueError> for ApiError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::Invalid(m) => ApiError::bad_request(m),
+            IssueError::NotFound(m) => ApiError::not_found(m),
+            IssueError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// An issued token and its lifetime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub tenant: String,
+}
+
+/// Resolves the request against the store and mints the token.
+pub async fn issue(
+    store: &dyn Store,
+    keys: &Keys,
+    config: &Config,
+    req: &IssueRequest,
+    now: OffsetDateTime,
+) -> Result<Issued, IssueError> {
+    let tenant = resolve_tenant(store, req.tenant.as_deref()).await?;
+    let subject = match &req.subject {
+        IssueSubject::App { app_id, roles } => {
+            check_names("roles", roles)?;
+            let app_id = app_id.clone().unwrap_or_else(|| DEV_CLIENT_ID.to_string());
+            if app_id.trim().is_empty() || app_id.contains(char::is_whitespace) {
+                return Err(IssueError::Invalid(
+                    "app id must be a non-empty string without spaces".into(),
+                ));
+            }
+            TokenSubject::App {
+                app_id,
+                roles: roles.clone(),
+            }
+        }
+        IssueSubject::User { user, scopes } => {
+            check_names("scopes", scopes)?;
+            let user_id = resolve_user(store, &tenant.id, user).await?;
+            TokenSubject::User {
+                user_id,
+                scopes: scopes.clone(),
+            }
+        }
+    };
+    let lifetime_secs = config.token_lifetime_secs;
+    let token_req = TokenRequest {
+        tenant: tenant.id.clone(),
+        subject,
+        lifetime_secs,
+    };
+    let access_token = mint(keys, &config.issuer_base(), &token_req, now);
+    Ok(Issued {
+        access_token,
+        expires_in: lifetime_secs,
+        tenant: tenant.id,
+    })
+}
+
+/// Permission names are dotted identifiers such as `EduRoster.ReadWrite.All`.
+fn check_names(what: &str, names: &[String]) -> Result<(), IssueError> {
+    if names.is_empty() {
+        return Err(IssueError::Invalid(format!(
+            "{what} must name at least one permission"
+        )));
+    }
+    for name in names {
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if !ok {
+            return Err(IssueError::Invalid(format!(
+                "{what} entry {name:?} is not a permission name (letters, digits, '.', '-', '_')"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The tenant named by id or domain, or the only tenant of the store.
+pub async fn resolve_tenant(
+    store: &dyn Store,
+    requested: Option<&str>,
+) -> Result<TenantRecord, IssueError> {
+    let tenants = store.tenants().await?;
+    match requested {
+        Some(name) => tenants
+            .into_iter()
+            .find(|t| t.id.eq_ignore_ascii_case(name) || t.domain.eq_ignore_ascii_case(name))
+            .ok_or_else(|| IssueError::NotFound(format!("no tenant with id or domain {name:?} in the store"))),
+        None => match tenants.len() {
+            1 => Ok(tenants.into_iter().next().expect("one tenant")),
+            0 => Err(IssueError::Invalid(
+                "the store holds no tenant yet: start `edugraph serve --dev` once against the same data to seed the demo tenant".into(),
+            )),
+            n => {
+                let ids: Vec<_> = tenants.iter().map(|t| format!("{} ({})", t.id, t.domain)).collect();
+                Err(IssueError::Invalid(format!("the store holds {n} tenants; name one with tenant: {}", ids.join(", "))))
+            }
+        },
+    }
+}
+
+/// The id of the educationUser with this id or userPrincipalName.
+pub async fn resolve_user(
+    store: &dyn Store,
+    tenant: &str,
+    user: &str,
+) -> Result<String, IssueError> {
+    let user = user.trim();
+    if user.is_empty() {
+        return Err(IssueError::Invalid(
+            "user must be an educationUser id or userPrincipalName".into(),
+        ));
+    }
+    if let Some(doc) = store.get(tenant, EntityKind::User, user).await? {
+        return Ok(doc.id);
+    }
+    // Principal names compare case-insensitively in Graph; try the exact spelling, then
+    // the lower-case one (how the demo data and most imports store them).
+    let mut candidates = vec![user.to_string()];
+    if user.to_lowercase() != user {
+        candidates.push(user.to_lowercase());
+    }
+    for upn in candidates {
+        let filter = Expr::Compare {
+            left: PropertyPath {
+                lambda: None,
+                segments: vec!["userPrincipalName".into()],
+                ty: EdmType::String,
+                collection: false,
+            },
+            op: CmpOp::Eq,
+            right: Literal::String(upn),
+        };
+        let query = ListQuery {
+            kind: EntityKind::User,
+            scope: Scope::All,
+            filter: Some(&filter),
+            orderby: &[],
+            skip: 0,
+            limit: 1,
+            count: false,
+        };
+        if let Some(doc) = store.list(tenant, &query).await?.items.into_iter().next() {
+            return Ok(doc.id);
+        }
+    }
+    Err(IssueError::NotFound(format!(
+        "no educationUser with id or userPrincipalName {user:?} in tenant {tenant}"
+    )))
+}

@@ -1,0 +1,241 @@
+//! Verifying bearer tokens. The checks, in order: RS256 header with a kid we know (so
+//! `none` and HMAC algorithms never reach a key), signature, audience, `nbf`/`exp` against
+//! the injected clock, issuer for the token's tenant, and finally that the tenant exists.
+//!
+//! Verified tokens are cached by the SHA-256 of the token string until they expire, so an
+//! authenticated request on the hot path costs a hash and a map lookup instead of an RSA
+//! verification and a store round trip.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+
+use edugraph_edu::Caller;
+use jsonwebtoken::{Algorithm, Validation};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::token::{issuer, Claims, GRAPH_APP_ID, GRAPH_AUDIENCE};
+use super::Keys;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Clock skew tolerated on `nbf` and `exp`.
+pub const LEEWAY_SECS: i64 = 60;
+/// Most verified tokens remembered at once; beyond it expired entries are purged first.
+const CACHE_CAPACITY: usize = 10_000;
+
+/// Why a token was refused. The message goes to the client in the error body and in
+/// `error_description`, so it never contains quotes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("Access token is empty.")]
+    Missing,
+    #[error("The Authorization header must use the Bearer scheme.")]
+    NotBearer,
+    #[error("Access token is malformed: {0}.")]
+    Malformed(String),
+    #[error("Access token must be signed with RS256.")]
+    Algorithm,
+    #[error("Access token was signed with an unknown or retired key.")]
+    UnknownKey,
+    #[error("Access token signature is invalid.")]
+    Signature,
+    #[error("Access token validation failure. Invalid audience.")]
+    Audience,
+    #[error("Access token has expired.")]
+    Expired,
+    #[error("Access token is not yet valid.")]
+    NotYetValid,
+    #[error("Access token validation failure. Invalid issuer.")]
+    Issuer,
+    #[error("Access token names a tenant that does not exist.")]
+    UnknownTenant,
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let message = e.to_string();
+        let mut err = ApiError::unauthorized(message.clone());
+        err.www_authenticate = Some(format!(
+            "Bearer realm=\"edugraph\", error=\"invalid_token\", error_description=\"{message}\""
+        ));
+        err
+    }
+}
+
+/// Verified tokens and known tenants. Lives inside [`Keys`], so it is per key set.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    tokens: RwLock<HashMap<[u8; 32], (Caller, i64)>>,
+    tenants: RwLock<HashSet<String>>,
+}
+
+impl TokenCache {
+    fn get(&self, hash: &[u8; 32], now: i64) -> Option<Caller> {
+        let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
+        tokens
+            .get(hash)
+            .filter(|(_, exp)| now < exp + LEEWAY_SECS)
+            .map(|(caller, _)| caller.clone())
+    }
+
+    fn insert(&self, hash: [u8; 32], caller: Caller, exp: i64, now: i64) {
+        let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
+        if tokens.len() >= CACHE_CAPACITY {
+            tokens.retain(|_, (_, e)| now < *e + LEEWAY_SECS);
+            if tokens.len() >= CACHE_CAPACITY {
+                // Still full of live tokens: start over rather than grow without bound.
+                tokens.clear();
+            }
+        }
+        tokens.insert(hash, (caller, exp));
+    }
+
+    fn knows_tenant(&self, tenant: &str) -> bool {
+        self.tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(tenant)
+    }
+
+    fn set_tenants(&self, tenants: HashSet<String>) {
+        *self.tenants.write().unwrap_or_else(|p| p.into_inner()) = tenants;
+    }
+}
+
+/// Checks a token's header, signature and claims (everything but the tenant's existence)
+/// and returns the caller and the expiry.
+pub fn verify_token(
+    keys: &Keys,
+    token: &str,
+    issuer_base: &str,
+    now: OffsetDateTime,
+) -> Result<(Caller, i64), AuthError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| {
+        // `decode_header` also fails on algorithms it does not know, such as `none`.
+        if header_alg(token).is_some() {
+            AuthError::Algorithm
+        } else {
+            AuthError::Malformed("not a JWT".into())
+        }
+    })?;
+    if header.alg != Algorithm::RS256 {
+        return Err(AuthError::Algorithm);
+    }
+    let kid = header.kid.ok_or(AuthError::UnknownKey)?;
+    let key = keys.verifying_key(&kid, now).ok_or(AuthError::UnknownKey)?;
+
+    let mut validation = Validation::new(Algorithm::RS256);
+    // Times are checked below against the injected clock, not the system clock.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.required_spec_claims.clear();
+    validation.set_audience(&[GRAPH_AUDIENCE, GRAPH_APP_ID]);
+    let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => AuthError::Signature,
+            jsonwebtoken::errors::ErrorKind::InvalidAudience => AuthError::Audience,
+            jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => AuthError::Algorithm,
+            jsonwebtoken::errors::ErrorKind::Json(_) => {
+                AuthError::Malformed("claims missing or of the wrong type".into())
+            }
+            _ => AuthError::Malformed("cannot be decoded".into()),
+        })?
+        .claims;
+
+    let now = now.unix_timestamp();
+    if now >= claims.exp.saturating_add(LEEWAY_SECS) {
+        return Err(AuthError::Expired);
+    }
+    if now < claims.nbf.saturating_sub(LEEWAY_SECS) {
+        return Err(AuthError::NotYetValid);
+    }
+    if claims.iss != issuer(issuer_base, &claims.tid) {
+        return Err(AuthError::Issuer);
+    }
+    let exp = claims.exp;
+    Ok((caller_from(claims)?, exp))
+}
+
+/// The `alg` of a JWT header we could not parse as one of the supported algorithms.
+fn header_alg(token: &str) -> Option<String> {
+    use base64::Engine;
+    let head = token.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(head)
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("alg")?.as_str().map(str::to_string)
+}
+
+/// Builds the caller. `idtyp` decides when present; tokens without it (external issuers)
+/// are delegated exactly when they carry `scp`.
+fn caller_from(claims: Claims) -> Result<Caller, AuthError> {
+    let app_id = claims.appid.or(claims.azp).unwrap_or_default();
+    let is_user = match claims.idtyp.as_deref() {
+        Some("user") => true,
+        Some("app") => false,
+        Some(_) => return Err(AuthError::Malformed("unknown idtyp".into())),
+        None => claims.scp.is_some(),
+    };
+    if is_user {
+        let scopes = claims
+            .scp
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        Ok(Caller::User {
+            tenant: claims.tid,
+            app_id,
+            user_id: claims.oid,
+            scopes,
+        })
+    } else {
+        Ok(Caller::App {
+            tenant: claims.tid,
+            app_id,
+            roles: claims.roles.unwrap_or_default(),
+        })
+    }
+}
+
+/// Extracts the token of an `Authorization: Bearer <token>` header value.
+pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
+    let value = header
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(AuthError::Missing)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AuthError::NotBearer)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::NotBearer);
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(AuthError::Missing);
+    }
+    Ok(token)
+}
+
+/// Verifies a token for a request: cache first, then full verification and the tenant
+/// check (tenants are cached too; an unknown tenant refreshes the set from the store).
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let now = state.clock().now();
+    let keys = state.keys();
+    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    if let Some(caller) = keys.cache().get(&hash, now.unix_timestamp()) {
+        return Ok(caller);
+    }
+    let (caller, exp) = verify_token(keys, token, &state.config().issuer_base(), now)?;
+    if !keys.cache().knows_tenant(caller.tenant()) {
+        let tenants = state.store().tenants().await?;
+        keys.cache()
+            .set_tenants(tenants.into_iter().map(|t| t.id).collect());
+        if !keys.cache().knows_tenant(caller.tenant()) {
+            return Err(AuthError::UnknownTenant.into());
+        }
+    }
+    keys.cache()
+        .insert(hash, caller.clone(), exp, now.unix_timestamp());
+    Ok(caller)
+}

@@ -1,0 +1,294 @@
+//! The command line: `edugraph serve`, `edugraph config` and `edugraph token`. Every
+//! command resolves the configuration the same way (see `config.rs`), so `token` signs
+//! with the key and issuer that `serve` verifies against.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+use crate::auth::{issue, mint, IssueRequest, IssueSubject, Keys, TokenRequest, TokenSubject};
+use crate::config::{Config, Layer};
+use crate::serve::SeedSummary;
+use crate::telemetry::LogFormat;
+use crate::AppState;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "edugraph",
+    version,
+    about = "A Microsoft Graph education API server with its own token authority."
+)]
+pub struct Cli {
+    /// Log output format (logs go to standard error; filter with EDUGRAPH_LOG).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "EDUGRAPH_LOG_FORMAT",
+        default_value = "pretty"
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ConfigArgs),
+    /// Print the effective configuration as TOML, secrets masked.
+    Config(ConfigArgs),
+    /// Mint an access token against the store `serve` uses and print only the token.
+    Token(TokenArgs),
+}
+
+impl Command {
+    /// Default log level: the server reports its requests; one-shot commands stay quiet.
+    pub fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Serve(_) => "info",
+            Command::Config(_) | Command::Token(_) => "warn",
+        }
+    }
+}
+
+/// Flags that override the configuration file and environment.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// TOML configuration file [env: EDUGRAPH_CONFIG]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Listen address [env: EDUGRAPH_LISTEN] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Folder of the embedded SQLite database [env: EDUGRAPH_DATA_DIR] [default: ./data]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user:password@host/db) [env: EDUGRAPH_DATABASE_URL]
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Throwaway in-memory SQLite store [env: EDUGRAPH_IN_MEMORY]
+    #[arg(long)]
+    pub in_memory: bool,
+    /// Development mode: seed the demo tenant, print tokens, enable /_edugraph/tokens and reset [env: EDUGRAPH_DEV]
+    #[arg(long)]
+    pub dev: bool,
+    /// Seed of the demo tenant [env: EDUGRAPH_SEED] [default: 1]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Size of the demo tenant: small or district [env: EDUGRAPH_DEMO_SIZE] [default: small]
+    #[arg(long, value_name = "SIZE")]
+    pub demo_size: Option<String>,
+    /// External base URL for links and the token issuer [env: EDUGRAPH_PUBLIC_URL]
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Largest request body in bytes [env: EDUGRAPH_BODY_LIMIT] [default: 4194304]
+    #[arg(long, value_name = "BYTES")]
+    pub body_limit: Option<usize>,
+    /// Lifetime of minted tokens in seconds [env: EDUGRAPH_TOKEN_LIFETIME_SECS] [default: 3600]
+    #[arg(long, value_name = "SECS")]
+    pub token_lifetime_secs: Option<u64>,
+}
+
+impl ConfigArgs {
+    pub fn layer(&self) -> Layer {
+        Layer {
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            in_memory: self.in_memory.then_some(true),
+            dev: self.dev.then_some(true),
+            seed: self.seed,
+            demo_size: self.demo_size.clone(),
+            public_url: self.public_url.clone(),
+            body_limit: self.body_limit,
+            token_lifetime_secs: self.token_lifetime_secs,
+        }
+    }
+
+    pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        Config::resolve(self.config.as_deref(), env, &self.layer())
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("subject").required(true).args(["app", "user"])))]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// An app-only token with application permissions (--roles)
+    #[arg(long)]
+    pub app: bool,
+    /// Application permissions, comma-separated (EduRoster.ReadWrite.All,...)
+    #[arg(long, value_delimiter = ',', requires = "app")]
+    pub roles: Vec<String>,
+    /// Client id of the app (default: the built-in development client)
+    #[arg(long, requires = "app")]
+    pub app_id: Option<String>,
+    /// A delegated token for this educationUser (userPrincipalName or id)
+    #[arg(long, value_name = "UPN_OR_ID")]
+    pub user: Option<String>,
+    /// Delegated permissions, space- or comma-separated ("EduRoster.ReadBasic EduAssignments.ReadWrite")
+    #[arg(long, requires = "user")]
+    pub scopes: Option<String>,
+    /// Tenant id or domain (default: the store's only tenant)
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let env = |k: &str| std::env::var(k).ok();
+    match cli.command {
+        Command::Serve(args) => crate::serve::serve(args.resolve(&env)?).await,
+        Command::Config(args) => {
+            print!("{}", args.resolve(&env)?.to_masked_toml());
+            Ok(())
+        }
+        Command::Token(args) => {
+            let config = args.config.resolve(&env)?;
+            println!("{}", token(&args, config).await?);
+            Ok(())
+        }
+    }
+}
+
+/// `edugraph token`: opens the same store as `serve`, loads (or creates) the signing key
+/// and mints the token.
+pub async fn token(args: &TokenArgs, config: Config) -> anyhow::Result<String> {
+    if config.uses_data_dir() && !config.database_file().exists() {
+        bail!(
+            "no database at {}: start `edugraph serve --dev` once (with the same data folder) to create and seed it",
+            config.database_file().display()
+        );
+    }
+    let subject = if args.app {
+        IssueSubject::App {
+            app_id: args.app_id.clone(),
+            roles: args.roles.clone(),
+        }
+    } else {
+        let user = args.user.clone().context("--user or --app is required")?;
+        let scopes = args
+            .scopes
+            .as_deref()
+            .unwrap_or("")
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        IssueSubject::User { user, scopes }
+    };
+    let store = crate::serve::open_store(&config).await?;
+    let keys = Keys::load_or_create(store.as_ref()).await?;
+    let now = edugraph_edu::Clock::now(&edugraph_edu::SystemClock);
+    let req = IssueRequest {
+        tenant: args.tenant.clone(),
+        subject,
+    };
+    let issued = issue(store.as_ref(), &keys, &config, &req, now).await?;
+    Ok(issued.access_token)
+}
+
+/// Application permissions of the printed app token.
+pub const DEV_APP_ROLES: &[&str] = &[
+    "EduRoster.ReadWrite.All",
+    "EduAssignments.ReadWrite.All",
+    "EduCurricula.ReadWrite.All",
+    "EduAdministration.ReadWrite.All",
+];
+/// Delegated permissions of the printed teacher token.
+pub const DEV_TEACHER_SCOPES: &[&str] = &[
+    "EduRoster.ReadBasic",
+    "EduAssignments.ReadWrite",
+    "EduCurricula.ReadWrite",
+    "User.Read",
+];
+/// Delegated permissions of the printed student token.
+pub const DEV_STUDENT_SCOPES: &[&str] = &[
+    "EduRoster.ReadBasic",
+    "EduAssignments.ReadWrite",
+    "EduCurricula.Read",
+    "User.Read",
+];
+
+/// What `serve --dev` prints on standard output: where it listens, persona tokens and a
+/// first request to try.
+pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Result<String> {
+    let config = state.config();
+    let base = config.issuer_base();
+    let now = state.clock().now();
+    let plan = &seeded.plan;
+    let strings = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let token = |subject| {
+        let req = TokenRequest {
+            tenant: plan.tenant.id.clone(),
+            subject,
+            lifetime_secs: config.token_lifetime_secs,
+        };
+        mint(state.keys(), &base, &req, now)
+    };
+    let app = token(TokenSubject::App {
+        app_id: crate::auth::DEV_CLIENT_ID.into(),
+        roles: strings(DEV_APP_ROLES),
+    });
+    let teacher = token(TokenSubject::User {
+        user_id: plan.teacher_id.clone(),
+        scopes: strings(DEV_TEACHER_SCOPES),
+    });
+    let student = token(TokenSubject::User {
+        user_id: plan.student_id.clone(),
+        scopes: strings(DEV_STUDENT_SCOPES),
+    });
+    let password = plan
+        .passwords
+        .first()
+        .map(|(_, p)| p.as_str())
+        .unwrap_or("");
+    let minutes = config.token_lifetime_secs / 60;
+
+    let mut out = String::new();
+    let state_note = if seeded.seeded {
+        "seeded"
+    } else {
+        "already present, left as is"
+    };
+    writeln!(out, "edugraph (development mode) on {base}")?;
+    writeln!(
+        out,
+        "tenant {} ({}), {}: {state_note}",
+        plan.tenant.display_name, plan.tenant.domain, plan.tenant.id
+    )?;
+    writeln!(out)?;
+    writeln!(out, "App token ({}):", DEV_APP_ROLES.join(" "))?;
+    writeln!(out, "{app}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Teacher {} (password {password}; scopes {}):",
+        plan.teacher_upn,
+        DEV_TEACHER_SCOPES.join(" ")
+    )?;
+    writeln!(out, "{teacher}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Student {} (password {password}; scopes {}):",
+        plan.student_upn,
+        DEV_STUDENT_SCOPES.join(" ")
+    )?;
+    writeln!(out, "{student}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Tokens are valid for {minutes} minutes; POST {base}/_edugraph/tokens mints more."
+    )?;
+    writeln!(out, "Try:")?;
+    writeln!(
+        out,
+        "  curl -H \"Authorization: Bearer {teacher}\" {base}/v1.0/education/me"
+    )?;
+    Ok(out)
+}

@@ -1,0 +1,311 @@
+//! Typed configuration in four layers, later ones winning: built-in defaults, an optional
+//! TOML file (`--config` / `EDUGRAPH_CONFIG`), `EDUGRAPH_*` environment variables, and
+//! command-line flags. Every layer is the same partial [`Layer`] so precedence is one
+//! `apply` per layer. The environment is passed in as a lookup function rather than read
+//! here, so tests can layer configurations without touching the process environment.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use edugraph_edu::demo::DemoSize;
+use serde::{Deserialize, Serialize};
+
+/// The effective configuration of one `edugraph` process.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// Socket address `serve` listens on.
+    pub listen: String,
+    /// Folder of the embedded SQLite database (`<data_dir>/edugraph.db`).
+    pub data_dir: PathBuf,
+    /// `postgres://...` (or an explicit `sqlite:` URL); overrides `data_dir`.
+    pub database_url: Option<String>,
+    /// Throwaway in-memory SQLite; wins over `database_url` and `data_dir`.
+    pub in_memory: bool,
+    /// Development mode: demo tenant, token endpoint, reset.
+    pub dev: bool,
+    /// Seed of the generated demo tenant.
+    pub seed: u64,
+    #[serde(serialize_with = "serialize_demo_size")]
+    pub demo_size: DemoSize,
+    /// External base URL (`https://graph.example.edu`), used for links and the token
+    /// issuer instead of the request's own address.
+    pub public_url: Option<String>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Lifetime of minted access tokens.
+    pub token_lifetime_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            in_memory: false,
+            dev: false,
+            seed: 1,
+            demo_size: DemoSize::Small,
+            public_url: None,
+            body_limit: 4 * 1024 * 1024,
+            token_lifetime_secs: 3600,
+        }
+    }
+}
+
+fn serialize_demo_size<S: serde::Serializer>(size: &DemoSize, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(size.as_str())
+}
+
+/// One partial layer of configuration: the TOML file, the environment or the flags.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub in_memory: Option<bool>,
+    pub dev: Option<bool>,
+    pub seed: Option<u64>,
+    pub demo_size: Option<String>,
+    pub public_url: Option<String>,
+    pub body_limit: Option<usize>,
+    pub token_lifetime_secs: Option<u64>,
+}
+
+/// Environment variable of the config file path.
+pub const CONFIG_ENV: &str = "EDUGRAPH_CONFIG";
+
+impl Layer {
+    /// Reads the `EDUGRAPH_*` variables through `env`.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
+        let get = |name: &str| env(name).filter(|v| !v.is_empty());
+        Ok(Layer {
+            listen: get("EDUGRAPH_LISTEN"),
+            data_dir: get("EDUGRAPH_DATA_DIR").map(PathBuf::from),
+            database_url: get("EDUGRAPH_DATABASE_URL"),
+            in_memory: get("EDUGRAPH_IN_MEMORY")
+                .map(|v| parse_bool("EDUGRAPH_IN_MEMORY", &v))
+                .transpose()?,
+            dev: get("EDUGRAPH_DEV")
+                .map(|v| parse_bool("EDUGRAPH_DEV", &v))
+                .transpose()?,
+            seed: get("EDUGRAPH_SEED")
+                .map(|v| parse_num("EDUGRAPH_SEED", &v))
+                .transpose()?,
+            demo_size: get("EDUGRAPH_DEMO_SIZE"),
+            public_url: get("EDUGRAPH_PUBLIC_URL"),
+            body_limit: get("EDUGRAPH_BODY_LIMIT")
+                .map(|v| parse_num("EDUGRAPH_BODY_LIMIT", &v))
+                .transpose()?,
+            token_lifetime_secs: get("EDUGRAPH_TOKEN_LIFETIME_SECS")
+                .map(|v| parse_num("EDUGRAPH_TOKEN_LIFETIME_SECS", &v))
+                .transpose()?,
+        })
+    }
+
+    /// Parses a TOML configuration file; unknown keys are an error so typos surface.
+    pub fn from_toml(text: &str) -> anyhow::Result<Layer> {
+        Ok(toml::from_str(text)?)
+    }
+
+    pub fn from_file(path: &Path) -> anyhow::Result<Layer> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        Self::from_toml(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+}
+
+fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{name}={value:?} is not a boolean (use true or false)"),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name}={value:?} is not a non-negative integer"))
+}
+
+impl Config {
+    /// Resolves the effective configuration: defaults, then the TOML file named by
+    /// `config_file` (or `EDUGRAPH_CONFIG`), then the environment, then `flags`.
+    pub fn resolve(
+        config_file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+        flags: &Layer,
+    ) -> anyhow::Result<Config> {
+        let mut config = Config::default();
+        let env_file = env(CONFIG_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
+        if let Some(path) = config_file.map(Path::to_path_buf).or(env_file) {
+            config.apply(Layer::from_file(&path)?)?;
+        }
+        config.apply(Layer::from_env(env)?)?;
+        config.apply(flags.clone())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Overlays every value the layer sets.
+    pub fn apply(&mut self, layer: Layer) -> anyhow::Result<()> {
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(v) = layer.$field { self.$field = v; } )* };
+        }
+        set!(
+            listen,
+            data_dir,
+            in_memory,
+            dev,
+            seed,
+            body_limit,
+            token_lifetime_secs
+        );
+        if let Some(url) = layer.database_url {
+            self.database_url = Some(url);
+        }
+        if let Some(url) = layer.public_url {
+            self.public_url = Some(url);
+        }
+        if let Some(size) = layer.demo_size {
+            self.demo_size = size.parse().map_err(|_| {
+                anyhow::anyhow!("demo_size {size:?} is not one of: small, district")
+            })?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "listen address {:?} is not an ADDR:PORT socket address (e.g. 127.0.0.1:8080)",
+                self.listen
+            );
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://"))
+                || url::Url::parse(url).is_err()
+            {
+                bail!("public_url {url:?} must be an absolute http:// or https:// URL");
+            }
+        }
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                bail!(
+                    "database_url must start with postgres://, postgresql:// or sqlite: (got {})",
+                    mask_url(url)
+                );
+            }
+        }
+        if self.body_limit == 0 {
+            bail!("body_limit must be at least 1 byte");
+        }
+        if self.token_lifetime_secs == 0 {
+            bail!("token_lifetime_secs must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The URL handed to `edugraph_store::open`. `in_memory` wins over a database URL,
+    /// which wins over the data folder.
+    pub fn store_url(&self) -> String {
+        if self.in_memory {
+            "sqlite::memory:".into()
+        } else if let Some(url) = &self.database_url {
+            url.clone()
+        } else {
+            // `mode=rwc` lets SQLite create the file on first start.
+            format!("sqlite://{}?mode=rwc", self.database_file().display())
+        }
+    }
+
+    /// The SQLite file under the data folder, when that is where the data lives.
+    pub fn database_file(&self) -> PathBuf {
+        self.data_dir.join("edugraph.db")
+    }
+
+    /// True when the store is the SQLite file under `data_dir` (the folder must exist).
+    pub fn uses_data_dir(&self) -> bool {
+        !self.in_memory && self.database_url.is_none()
+    }
+
+    /// Base of the token issuer (`iss` is `{issuer_base}/{tenant}/v2.0`): the public URL
+    /// if configured, else the listen address. `serve` and `token` agree because both
+    /// compute it from the same configuration.
+    pub fn issuer_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// The configuration as TOML, with the password of any database URL replaced by `****`.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = shown.database_url.as_deref().map(mask_url);
+        shown.public_url = shown.public_url.as_deref().map(mask_url);
+        toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host/...` by `****`; other URLs are
+/// returned unchanged.
+pub fn mask_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    // The last `@` ends the user info: a password may itself contain `@`.
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    let userinfo = &authority[..at];
+    let Some(colon) = userinfo.find(':') else {
+        return url.to_string();
+    };
+    format!(
+        "{}://{}:****{}",
+        &url[..scheme_end],
+        &userinfo[..colon],
+        &rest[at..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_only_the_password() {
+        assert_eq!(
+            mask_url("postgres://edu:s3cr@t@db:5432/edu?sslmode=require"),
+            "postgres://edu:****@db:5432/edu?sslmode=require"
+        );
+        assert_eq!(mask_url("postgres://edu@db/edu"), "postgres://edu@db/edu");
+        assert_eq!(mask_url("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(
+            mask_url("postgres://db/edu?x=a:b@c"),
+            "postgres://db/edu?x=a:b@c"
+        );
+    }
+
+    #[test]
+    fn bad_booleans_and_numbers_are_named() {
+        let env = |k: &str| (k == "EDUGRAPH_DEV").then(|| "maybe".to_string());
+        let err = Layer::from_env(&env).unwrap_err().to_string();
+        assert!(err.contains("EDUGRAPH_DEV"), "{err}");
+        let env = |k: &str| (k == "EDUGRAPH_SEED").then(|| "-3".to_string());
+        assert!(Layer::from_env(&env)
+            .unwrap_err()
+            .to_string()
+            .contains("EDUGRAPH_SEED"));
+    }
+}

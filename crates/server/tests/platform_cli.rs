@@ -1,0 +1,158 @@
+//! The `edugraph` binary itself: `token` prints exactly one JWT line for the store in a
+//! data folder (and fails cleanly otherwise), `config` masks database passwords.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use edugraph_edu::demo::DemoSize;
+use edugraph_edu::Caller;
+use edugraph_server::auth::{verify_token, Keys};
+use edugraph_server::config::Config;
+
+fn edugraph(args: &[&str]) -> Output {
+    // A clean environment, so EDUGRAPH_* variables of the developer's shell cannot leak in.
+    Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args(args)
+        .env_clear()
+        .output()
+        .expect("run edugraph")
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("edugraph-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// Seeds the demo tenant into `<dir>/edugraph.db` as `serve --dev` would.
+async fn seeded_data_dir(dir: &Path) -> (Config, edugraph_server::serve::SeedSummary) {
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    let summary = edugraph_server::serve::seed_demo(store.as_ref(), 5, DemoSize::Small, false)
+        .await
+        .unwrap();
+    (config, summary)
+}
+
+#[tokio::test]
+async fn token_prints_one_verifiable_jwt_line() {
+    let dir = temp_dir();
+    let (config, summary) = seeded_data_dir(&dir).await;
+    let data_dir = dir.to_str().unwrap();
+
+    let out = edugraph(&[
+        "token",
+        "--app",
+        "--roles",
+        "EduRoster.ReadWrite.All,EduAssignments.Read.All",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert_eq!(lines[0].split('.').count(), 3, "{text}");
+
+    // Verifies with the key `serve` would load from the same store.
+    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    let keys = Keys::load_or_create(store.as_ref()).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let (caller, _) = verify_token(&keys, lines[0], &config.issuer_base(), now).unwrap();
+    assert!(
+        matches!(&caller, Caller::App { tenant, roles, .. } if tenant == &summary.tenant && roles == &["EduRoster.ReadWrite.All", "EduAssignments.Read.All"]),
+        "{caller:?}"
+    );
+
+    let upn = summary.plan.student_upn.clone();
+    let out = edugraph(&[
+        "token",
+        "--user",
+        &upn,
+        "--scopes",
+        "EduRoster.ReadBasic User.Read",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = stdout(&out);
+    let (caller, _) = verify_token(&keys, token.trim_end(), &config.issuer_base(), now).unwrap();
+    assert_eq!(caller.user_id(), Some(summary.plan.student_id.as_str()));
+
+    let out = edugraph(&[
+        "token",
+        "--user",
+        "nobody@nowhere.example",
+        "--scopes",
+        "User.Read",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody@nowhere.example"));
+}
+
+#[test]
+fn token_without_a_database_explains_what_to_do() {
+    let dir = temp_dir();
+    let out = edugraph(&[
+        "token",
+        "--app",
+        "--roles",
+        "EduRoster.Read.All",
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("serve --dev"), "{err}");
+    assert!(
+        !dir.join("edugraph.db").exists(),
+        "a failed token command creates nothing"
+    );
+}
+
+#[test]
+fn token_needs_a_subject() {
+    let out = edugraph(&["token", "--roles", "A"]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn config_masks_the_database_password() {
+    let out = edugraph(&[
+        "config",
+        "--database-url",
+        "postgres://edu:topsecret@db.example:5432/edu",
+    ]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(!text.contains("topsecret"), "{text}");
+    assert!(
+        text.contains("postgres://edu:****@db.example:5432/edu"),
+        "{text}"
+    );
+    assert!(text.contains("listen = \"127.0.0.1:8080\""), "{text}");
+}
