@@ -4,6 +4,7 @@
 
 pub mod caller;
 pub mod clock;
+pub mod demo;
 
 pub use caller::Caller;
 pub use clock::{Clock, SystemClock};
