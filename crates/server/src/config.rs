@@ -220,8 +220,8 @@ impl Config {
         } else if let Some(url) = &self.database_url {
             url.clone()
         } else {
-            // `mode=rwc` lets SQLite create the file on first start.
-            format!("sqlite://{}?mode=rwc", self.database_file().display())
+            // The store creates the file (and its folder) on first start.
+            format!("sqlite://{}", self.database_file().display())
         }
     }
 

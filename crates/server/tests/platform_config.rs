@@ -40,7 +40,7 @@ fn defaults_without_any_source() {
     assert_eq!(config.listen, "127.0.0.1:8080");
     assert_eq!(config.data_dir, PathBuf::from("./data"));
     assert_eq!(config.body_limit, 4 * 1024 * 1024);
-    assert_eq!(config.store_url(), "sqlite://./data/edugraph.db?mode=rwc");
+    assert_eq!(config.store_url(), "sqlite://./data/edugraph.db");
     assert_eq!(config.issuer_base(), "http://127.0.0.1:8080");
 }
 
@@ -101,7 +101,7 @@ fn storage_choice_follows_in_memory_then_url_then_data_dir() {
         Config::resolve(None, &env_of(&[]), &flags)
             .unwrap()
             .store_url(),
-        "sqlite:///tmp/x/edugraph.db?mode=rwc"
+        "sqlite:///tmp/x/edugraph.db"
     );
 }
 

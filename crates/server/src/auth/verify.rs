@@ -206,7 +206,8 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or(AuthError::Missing)?;
-    let (scheme, token) = value.split_once(' ').ok_or(AuthError::NotBearer)?;
+    // `Bearer` alone (the token left out) counts as a missing token.
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::NotBearer);
     }
