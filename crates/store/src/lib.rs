@@ -10,8 +10,16 @@ use async_trait::async_trait;
 use edugraph_odata::{Expr, OrderBy};
 use serde_json::Value;
 
+mod common;
+mod conflict;
 mod error;
+mod open;
+mod postgres;
+mod sql;
+mod sqlite;
+
 pub use error::StoreError;
+pub use open::open;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -24,6 +32,8 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    pub const ALL: [EntityKind; 3] = [EntityKind::User, EntityKind::Class, EntityKind::School];
+
     /// The Graph type name, also the `entity_type` column value.
     pub fn type_name(self) -> &'static str {
         match self {
@@ -48,6 +58,13 @@ pub enum Relation {
 }
 
 impl Relation {
+    pub const ALL: [Relation; 4] = [
+        Relation::ClassMembers,
+        Relation::ClassTeachers,
+        Relation::SchoolClasses,
+        Relation::SchoolUsers,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Relation::ClassMembers => "classMembers",
@@ -59,7 +76,9 @@ impl Relation {
     /// Kinds at the two ends.
     pub fn ends(self) -> (EntityKind, EntityKind) {
         match self {
-            Relation::ClassMembers | Relation::ClassTeachers => (EntityKind::Class, EntityKind::User),
+            Relation::ClassMembers | Relation::ClassTeachers => {
+                (EntityKind::Class, EntityKind::User)
+            }
             Relation::SchoolClasses => (EntityKind::School, EntityKind::Class),
             Relation::SchoolUsers => (EntityKind::School, EntityKind::User),
         }
@@ -171,15 +190,34 @@ pub trait Store: Send + Sync + 'static {
     /// Membership changes of a class count as a change of the class for delta.
     async fn add_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()>;
     /// Removes a link; `NotFound` if there was none.
-    async fn remove_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()>;
-    async fn has_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<bool>;
+    async fn remove_link(
+        &self,
+        tenant: &str,
+        relation: Relation,
+        from: &str,
+        to: &str,
+    ) -> Result<()>;
+    async fn has_link(
+        &self,
+        tenant: &str,
+        relation: Relation,
+        from: &str,
+        to: &str,
+    ) -> Result<bool>;
 
     // --- delta ---------------------------------------------------------------------
     /// The newest change sequence number of the tenant (0 when nothing happened yet).
     async fn latest_seq(&self, tenant: &str) -> Result<i64>;
     /// Entities of `kind` changed with `after < seq <= upto`, one item per entity (its
     /// latest change), ordered by that seq, at most `limit`.
-    async fn changes(&self, tenant: &str, kind: EntityKind, after: i64, upto: i64, limit: u32) -> Result<Vec<DeltaItem>>;
+    async fn changes(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        after: i64,
+        upto: i64,
+        limit: u32,
+    ) -> Result<Vec<DeltaItem>>;
 
     // --- secrets and keys ----------------------------------------------------------
     /// Stores (or replaces) the password hash of a user. Never part of a document.
@@ -192,5 +230,10 @@ pub trait Store: Send + Sync + 'static {
     // --- bulk ----------------------------------------------------------------------
     /// Loads many entities and links in one transaction (demo data, imports). Entities
     /// are `(kind, doc)`; no uniqueness pre-checks beyond the database's own.
-    async fn bulk_load(&self, tenant: &str, entities: &[(EntityKind, Value)], links: &[(Relation, String, String)]) -> Result<()>;
+    async fn bulk_load(
+        &self,
+        tenant: &str,
+        entities: &[(EntityKind, Value)],
+        links: &[(Relation, String, String)],
+    ) -> Result<()>;
 }

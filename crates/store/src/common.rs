@@ -1,0 +1,188 @@
+//! Backend-independent pieces of the store: which properties are unique, which relations
+//! touch a kind, the SQL text both backends share (`$n` placeholders work in both), and
+//! bulk batch sizing.
+
+use crate::conflict::other;
+use crate::sql::dialect::Dialect;
+use crate::{EntityKind, Relation, Result};
+use serde_json::Value;
+
+/// The `"id"` of a document the server built.
+pub(crate) fn doc_id(doc: &Value) -> Result<&str> {
+    doc.get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| other("entity document has no string \"id\""))
+}
+
+/// Properties unique per tenant and kind, compared case-insensitively, in the order a
+/// conflict is reported.
+pub(crate) fn unique_properties(kind: EntityKind) -> &'static [&'static str] {
+    match kind {
+        EntityKind::User => &["userPrincipalName", "mailNickname"],
+        EntityKind::Class => &["mailNickname"],
+        EntityKind::School => &[],
+    }
+}
+
+/// The unique properties `doc` actually sets, with their values.
+pub(crate) fn unique_values(kind: EntityKind, doc: &Value) -> Vec<(&'static str, &str)> {
+    unique_properties(kind)
+        .iter()
+        .filter_map(|p| doc.get(*p).and_then(Value::as_str).map(|v| (*p, v)))
+        .collect()
+}
+
+/// Relations whose `from` end is `kind`, and those whose `to` end is.
+pub(crate) fn relations_touching(kind: EntityKind) -> (Vec<Relation>, Vec<Relation>) {
+    let from = Relation::ALL
+        .iter()
+        .copied()
+        .filter(|r| r.ends().0 == kind)
+        .collect();
+    let to = Relation::ALL
+        .iter()
+        .copied()
+        .filter(|r| r.ends().1 == kind)
+        .collect();
+    (from, to)
+}
+
+/// Relations whose changes count as a change of the class for delta.
+pub(crate) fn is_class_roster(relation: Relation) -> bool {
+    matches!(relation, Relation::ClassMembers | Relation::ClassTeachers)
+}
+
+/// Rows per multi-row `INSERT` so that `binds_per_row * rows` stays under the backend's
+/// bind-parameter limit.
+pub(crate) fn batch_rows(max_binds: usize, binds_per_row: usize) -> usize {
+    (max_binds / binds_per_row).clamp(1, 5_000)
+}
+
+// --- SQL shared by both backends --------------------------------------------------------
+
+pub(crate) const EXISTS: &str =
+    "SELECT 1 FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+pub(crate) const RECORD_CHANGE: &str =
+    "INSERT INTO changes (tenant_id, entity_type, id, op) VALUES ($1, $2, $3, $4) RETURNING seq";
+pub(crate) const SET_CHANGE_SEQ: &str =
+    "UPDATE entities SET change_seq = $4 WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+pub(crate) const DELETE_ENTITY: &str =
+    "DELETE FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+pub(crate) const DELETE_LINKS_FROM: &str =
+    "DELETE FROM links WHERE tenant_id = $1 AND relation = $2 AND from_id = $3";
+pub(crate) const DELETE_LINKS_TO: &str =
+    "DELETE FROM links WHERE tenant_id = $1 AND relation = $2 AND to_id = $3";
+pub(crate) const DELETE_SECRETS_OF: &str =
+    "DELETE FROM secrets WHERE tenant_id = $1 AND owner_id = $2";
+/// Classes a user belongs to or teaches (they change when the user is deleted).
+pub(crate) const ROSTER_CLASSES_OF: &str = "SELECT DISTINCT from_id FROM links \
+     WHERE tenant_id = $1 AND relation IN ('classMembers', 'classTeachers') AND to_id = $2 ORDER BY from_id";
+pub(crate) const INSERT_LINK: &str = "INSERT INTO links (tenant_id, relation, from_id, to_id) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+pub(crate) const DELETE_LINK: &str =
+    "DELETE FROM links WHERE tenant_id = $1 AND relation = $2 AND from_id = $3 AND to_id = $4";
+pub(crate) const HAS_LINK: &str =
+    "SELECT 1 FROM links WHERE tenant_id = $1 AND relation = $2 AND from_id = $3 AND to_id = $4";
+pub(crate) const LATEST_SEQ: &str =
+    "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE tenant_id = $1";
+pub(crate) const PUT_TENANT: &str =
+    "INSERT INTO tenants (id, display_name, domain) VALUES ($1, $2, $3) \
+     ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, domain = excluded.domain";
+pub(crate) const TENANTS: &str = "SELECT id, display_name, domain FROM tenants ORDER BY id";
+pub(crate) const TENANT_HAS_ENTITIES: &str = "SELECT 1 FROM entities WHERE tenant_id = $1 LIMIT 1";
+pub(crate) const CLEAR_TENANT: [&str; 4] = [
+    "DELETE FROM entities WHERE tenant_id = $1",
+    "DELETE FROM links WHERE tenant_id = $1",
+    "DELETE FROM changes WHERE tenant_id = $1",
+    "DELETE FROM secrets WHERE tenant_id = $1",
+];
+pub(crate) const PUT_PASSWORD: &str = "INSERT INTO secrets (tenant_id, owner_id, kind, value) \
+     VALUES ($1, $2, 'password', $3) ON CONFLICT (tenant_id, owner_id, kind) DO UPDATE SET value = excluded.value";
+pub(crate) const GET_PASSWORD: &str =
+    "SELECT value FROM secrets WHERE tenant_id = $1 AND owner_id = $2 AND kind = 'password'";
+pub(crate) const SIGNING_KEYS: &str =
+    "SELECT kid, private_pem, created_at, retired_at FROM signing_keys \
+     ORDER BY created_at DESC, kid DESC";
+pub(crate) const PUT_SIGNING_KEY: &str =
+    "INSERT INTO signing_keys (kid, private_pem, created_at, retired_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO UPDATE SET private_pem = excluded.private_pem, \
+     created_at = excluded.created_at, retired_at = excluded.retired_at";
+
+/// Is another entity of the kind already using `value` (case-insensitively) for `prop`?
+/// Binds `$1` tenant, `$2` entity type, `$3` value, `$4` the entity's own id. The key
+/// expression is the one of the unique index, so the check is an index probe.
+pub(crate) fn unique_check_sql(d: &dyn Dialect, prop: &str) -> Result<String> {
+    let key = d.text("doc", &[prop.to_string()])?;
+    Ok(format!(
+        "SELECT 1 FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND lower({key}) = lower($3) AND id <> $4 LIMIT 1"
+    ))
+}
+
+/// Delta: each entity's latest change with `$3 < seq <= $4`, oldest first. A change is the
+/// latest when no later one for the same entity falls in the range; walking the range in
+/// seq order lets a page stop after `$5` rows instead of grouping the whole range.
+pub(crate) fn changes_sql(doc_column: &str) -> String {
+    format!(
+        "SELECT c.id, c.seq, {doc_column} FROM changes c \
+         LEFT JOIN entities e ON e.tenant_id = c.tenant_id AND e.entity_type = c.entity_type AND e.id = c.id \
+         WHERE c.tenant_id = $1 AND c.entity_type = $2 AND c.seq > $3 AND c.seq <= $4 \
+         AND NOT EXISTS (SELECT 1 FROM changes c2 WHERE c2.tenant_id = c.tenant_id \
+             AND c2.entity_type = c.entity_type AND c2.id = c.id AND c2.seq > c.seq AND c2.seq <= $4) \
+         ORDER BY c.seq LIMIT $5"
+    )
+}
+
+/// Bulk loads insert entities with `change_seq = 0`, then record one change for each of
+/// them and stamp its sequence number, set-wise.
+pub(crate) const BULK_RECORD_CHANGES: &str = "INSERT INTO changes (tenant_id, entity_type, id, op) \
+     SELECT tenant_id, entity_type, id, 'upsert' FROM entities WHERE tenant_id = $1 AND change_seq = 0 \
+     ORDER BY entity_type, id";
+pub(crate) const BULK_STAMP_CHANGES: &str = "UPDATE entities SET change_seq = (SELECT MAX(c.seq) FROM changes c \
+     WHERE c.tenant_id = entities.tenant_id AND c.entity_type = entities.entity_type AND c.id = entities.id) \
+     WHERE tenant_id = $1 AND change_seq = 0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_must_be_non_empty_strings() {
+        assert_eq!(doc_id(&json!({"id": "a"})).unwrap(), "a");
+        assert!(doc_id(&json!({"id": 1})).is_err());
+        assert!(doc_id(&json!({"id": ""})).is_err());
+        assert!(doc_id(&json!({})).is_err());
+    }
+
+    #[test]
+    fn unique_values_skip_missing_and_null() {
+        let doc = json!({"userPrincipalName": "a@x", "mailNickname": null});
+        assert_eq!(
+            unique_values(EntityKind::User, &doc),
+            vec![("userPrincipalName", "a@x")]
+        );
+        assert!(unique_values(EntityKind::School, &doc).is_empty());
+    }
+
+    #[test]
+    fn relations_touching_a_user() {
+        let (from, to) = relations_touching(EntityKind::User);
+        assert!(from.is_empty());
+        assert_eq!(
+            to,
+            vec![
+                Relation::ClassMembers,
+                Relation::ClassTeachers,
+                Relation::SchoolUsers
+            ]
+        );
+    }
+
+    #[test]
+    fn batches_respect_the_bind_limit() {
+        assert_eq!(batch_rows(32_766, 4), 5_000);
+        assert!(batch_rows(32_766, 7) * 7 <= 32_766);
+        assert_eq!(batch_rows(3, 4), 1);
+    }
+}

@@ -1,0 +1,312 @@
+//! The PostgreSQL backend: the path past one machine. The server keeps no state of its own,
+//! so several instances can share one database. Writers of one tenant take a transaction-
+//! scoped advisory lock, so that a tenant's changes commit in the order of their sequence
+//! numbers and a delta reader never skips one that commits late.
+
+mod bulk;
+mod write;
+
+use crate::common::{self, changes_sql};
+use crate::sql::dialect::{Dialect, PgDialect};
+use crate::sql::listing::{self, Shape};
+use crate::{
+    DeltaItem, Doc, EntityKind, ListQuery, Page, Relation, Result, SigningKeyRecord, Store,
+    TenantRecord,
+};
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use std::time::Duration;
+
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+const GET: &str =
+    "SELECT doc::text FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+
+pub(crate) struct PgStore {
+    pool: PgPool,
+    changes_sql: String,
+}
+
+impl PgStore {
+    pub(crate) async fn open(url: &str) -> Result<Self> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let pool = PgPoolOptions::new()
+            .max_connections((cores * 4).max(8) as u32)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        // sqlx serialises concurrent migrators with an advisory lock of its own.
+        MIGRATOR.run(&pool).await?;
+        Ok(PgStore {
+            pool,
+            changes_sql: changes_sql(PgDialect.doc_column()),
+        })
+    }
+
+    /// A transaction holding the tenant's writer lock until it ends.
+    async fn write(&self, tenant: &str) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    /// Server-wide rows (tenants, signing keys) need no tenant lock.
+    async fn write_global(&self) -> Result<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    async fn fetch_page(&self, tenant: &str, q: &ListQuery<'_>) -> Result<Page> {
+        let mut qb = QueryBuilder::<Postgres>::new("");
+        listing::build(&PgDialect, tenant, q, Shape::Page, &mut qb)?;
+        let mut rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        let more = rows.len() > q.limit as usize;
+        rows.truncate(q.limit as usize);
+        let total = if q.count {
+            let mut qb = QueryBuilder::<Postgres>::new("");
+            listing::build(&PgDialect, tenant, q, Shape::Count, &mut qb)?;
+            let n: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+            Some(n as u64)
+        } else {
+            None
+        };
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(|(id, json)| Doc { id, json })
+                .collect(),
+            total,
+            more,
+        })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn health(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn put_tenant(&self, t: &TenantRecord) -> Result<()> {
+        let mut tx = self.write_global().await?;
+        sqlx::query(common::PUT_TENANT)
+            .bind(&t.id)
+            .bind(&t.display_name)
+            .bind(&t.domain)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn tenants(&self) -> Result<Vec<TenantRecord>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(common::TENANTS)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, display_name, domain)| TenantRecord {
+                id,
+                display_name,
+                domain,
+            })
+            .collect())
+    }
+
+    async fn tenant_is_empty(&self, tenant: &str) -> Result<bool> {
+        let row: Option<i32> = sqlx::query_scalar(common::TENANT_HAS_ENTITIES)
+            .bind(tenant)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_none())
+    }
+
+    async fn clear_tenant(&self, tenant: &str) -> Result<()> {
+        let mut tx = self.write(tenant).await?;
+        for sql in common::CLEAR_TENANT {
+            sqlx::query(sql).bind(tenant).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>> {
+        let json: Option<String> = sqlx::query_scalar(GET)
+            .bind(tenant)
+            .bind(kind.type_name())
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(json.map(|json| Doc {
+            id: id.to_string(),
+            json,
+        }))
+    }
+
+    async fn get_many(&self, tenant: &str, kind: EntityKind, ids: &[String]) -> Result<Vec<Doc>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1_000) {
+            let mut qb = QueryBuilder::<Postgres>::new(
+                "SELECT id, doc::text FROM entities WHERE tenant_id = ",
+            );
+            qb.push_bind(tenant)
+                .push(" AND entity_type = ")
+                .push_bind(kind.type_name())
+                .push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            qb.push(")");
+            let rows: Vec<(String, String)> = qb
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(&self.pool)
+                .await?;
+            out.extend(rows.into_iter().map(|(id, json)| Doc { id, json }));
+        }
+        Ok(out)
+    }
+
+    async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
+        self.create_entity(tenant, kind, doc).await
+    }
+
+    async fn replace(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
+        self.replace_entity(tenant, kind, doc).await
+    }
+
+    async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
+        self.delete_entity(tenant, kind, id).await
+    }
+
+    async fn list(&self, tenant: &str, query: &ListQuery<'_>) -> Result<Page> {
+        self.fetch_page(tenant, query).await
+    }
+
+    async fn add_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()> {
+        self.insert_link(tenant, relation, from, to).await
+    }
+
+    async fn remove_link(
+        &self,
+        tenant: &str,
+        relation: Relation,
+        from: &str,
+        to: &str,
+    ) -> Result<()> {
+        self.delete_link(tenant, relation, from, to).await
+    }
+
+    async fn has_link(
+        &self,
+        tenant: &str,
+        relation: Relation,
+        from: &str,
+        to: &str,
+    ) -> Result<bool> {
+        let row: Option<i32> = sqlx::query_scalar(common::HAS_LINK)
+            .bind(tenant)
+            .bind(relation.name())
+            .bind(from)
+            .bind(to)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn latest_seq(&self, tenant: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(common::LATEST_SEQ)
+            .bind(tenant)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn changes(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        after: i64,
+        upto: i64,
+        limit: u32,
+    ) -> Result<Vec<DeltaItem>> {
+        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(&self.changes_sql)
+            .bind(tenant)
+            .bind(kind.type_name())
+            .bind(after)
+            .bind(upto)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, seq, doc)| DeltaItem { id, seq, doc })
+            .collect())
+    }
+
+    async fn set_password_hash(&self, tenant: &str, user_id: &str, hash: &str) -> Result<()> {
+        let mut tx = self.write(tenant).await?;
+        sqlx::query(common::PUT_PASSWORD)
+            .bind(tenant)
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(common::GET_PASSWORD)
+            .bind(tenant)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>> {
+        let rows: Vec<(String, String, String, Option<String>)> =
+            sqlx::query_as(common::SIGNING_KEYS)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(kid, private_pem, created_at, retired_at)| SigningKeyRecord {
+                    kid,
+                    private_pem,
+                    created_at,
+                    retired_at,
+                },
+            )
+            .collect())
+    }
+
+    async fn put_signing_key(&self, key: &SigningKeyRecord) -> Result<()> {
+        let mut tx = self.write_global().await?;
+        sqlx::query(common::PUT_SIGNING_KEY)
+            .bind(&key.kid)
+            .bind(&key.private_pem)
+            .bind(&key.created_at)
+            .bind(&key.retired_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn bulk_load(
+        &self,
+        tenant: &str,
+        entities: &[(EntityKind, Value)],
+        links: &[(Relation, String, String)],
+    ) -> Result<()> {
+        self.load(tenant, entities, links).await
+    }
+}

@@ -1,0 +1,82 @@
+//! Listings: one SQL statement per page (scope, filter, order, `LIMIT n+1 OFFSET skip`) and
+//! a `COUNT(*)` over the same conditions.
+//!
+//! Order: the `$orderby` keys (nulls first ascending, last descending, text in byte order),
+//! then the id, so every order is total and paging with `skip` is stable.
+
+use super::dialect::Dialect;
+use super::filter::compile;
+use super::{Bind, Sink};
+use crate::conflict::other;
+use crate::{ListQuery, Result, Scope};
+
+pub(crate) enum Shape {
+    /// `SELECT e.id, <doc>` with order and paging.
+    Page,
+    /// `SELECT COUNT(*)` of every match.
+    Count,
+}
+
+pub(crate) fn build(
+    d: &dyn Dialect,
+    tenant: &str,
+    q: &ListQuery<'_>,
+    shape: Shape,
+    out: &mut dyn Sink,
+) -> Result<()> {
+    match shape {
+        Shape::Page => out.sql(&format!("SELECT e.id, {} FROM entities e", d.doc_column())),
+        Shape::Count => out.sql("SELECT COUNT(*) FROM entities e"),
+    }
+    // Scoped listings walk the links index and join entities on their primary key; the
+    // link's end column doubles as the id to order by, which the index already yields
+    // in order.
+    let (link_filter, id_col) = match &q.scope {
+        Scope::All => (None, "e.id"),
+        Scope::Outgoing(rel, from) => {
+            out.sql(" JOIN links l ON l.to_id = e.id");
+            (Some((rel, "l.from_id", from)), "l.to_id")
+        }
+        Scope::Incoming(rel, to) => {
+            out.sql(" JOIN links l ON l.from_id = e.id");
+            (Some((rel, "l.to_id", to)), "l.from_id")
+        }
+    };
+    out.sql(" WHERE e.tenant_id = ");
+    out.bind(Bind::Text(tenant.to_string()));
+    out.sql(" AND e.entity_type = ");
+    out.bind(Bind::Text(q.kind.type_name().to_string()));
+    if let Some((rel, end_col, end_id)) = link_filter {
+        out.sql(" AND l.tenant_id = ");
+        out.bind(Bind::Text(tenant.to_string()));
+        out.sql(" AND l.relation = ");
+        out.bind(Bind::Text(rel.name().to_string()));
+        out.sql(&format!(" AND {end_col} = "));
+        out.bind(Bind::Text(end_id.clone()));
+    }
+    if let Some(filter) = q.filter {
+        out.sql(" AND ");
+        compile(d, "e.doc", filter, out)?;
+    }
+    if let Shape::Page = shape {
+        out.sql(" ORDER BY ");
+        for key in q.orderby {
+            if key.path.lambda.is_some() {
+                return Err(other("$orderby path inside a lambda"));
+            }
+            let sql = d.order_key("e.doc", &key.path.segments, &key.path.ty)?;
+            let dir = if key.desc {
+                "DESC NULLS LAST"
+            } else {
+                "ASC NULLS FIRST"
+            };
+            out.sql(&format!("{sql} {dir}, "));
+        }
+        out.sql(id_col);
+        out.sql(" LIMIT ");
+        out.bind(Bind::Int(i64::from(q.limit) + 1));
+        out.sql(" OFFSET ");
+        out.bind(Bind::Int(i64::try_from(q.skip).unwrap_or(i64::MAX)));
+    }
+    Ok(())
+}

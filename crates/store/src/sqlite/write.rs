@@ -1,0 +1,262 @@
+//! SQLite writes: entities and links, each in one `BEGIN IMMEDIATE` transaction that also
+//! appends to the change log.
+
+use super::SqliteStore;
+use crate::common::{
+    self, doc_id, is_class_roster, relations_touching, unique_check_sql, unique_values,
+};
+use crate::conflict::other;
+use crate::sql::dialect::SqliteDialect;
+use crate::{Doc, EntityKind, Relation, Result, StoreError};
+use serde_json::Value;
+use sqlx::SqliteConnection;
+
+const INSERT: &str =
+    "INSERT INTO entities (tenant_id, entity_type, id, doc, change_seq) VALUES ($1, $2, $3, $4, $5)";
+const UPDATE: &str = "UPDATE entities SET doc = $4, version = version + 1, \
+     modified_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), change_seq = $5 \
+     WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+
+impl SqliteStore {
+    pub(super) async fn create_entity(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        doc: &Value,
+    ) -> Result<Doc> {
+        let id = doc_id(doc)?;
+        let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
+        let (_turn, mut tx) = self.write().await?;
+        if exists(&mut tx, tenant, kind, id).await? {
+            return Err(StoreError::Conflict("id".into()));
+        }
+        check_unique(&mut tx, tenant, kind, doc, id).await?;
+        let seq = record_change(&mut tx, tenant, kind, id, "upsert").await?;
+        sqlx::query(INSERT)
+            .bind(tenant)
+            .bind(kind.type_name())
+            .bind(id)
+            .bind(&json)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Doc {
+            id: id.to_string(),
+            json,
+        })
+    }
+
+    pub(super) async fn replace_entity(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        doc: &Value,
+    ) -> Result<Doc> {
+        let id = doc_id(doc)?;
+        let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
+        let (_turn, mut tx) = self.write().await?;
+        if !exists(&mut tx, tenant, kind, id).await? {
+            return Err(StoreError::NotFound);
+        }
+        check_unique(&mut tx, tenant, kind, doc, id).await?;
+        let seq = record_change(&mut tx, tenant, kind, id, "upsert").await?;
+        sqlx::query(UPDATE)
+            .bind(tenant)
+            .bind(kind.type_name())
+            .bind(id)
+            .bind(&json)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Doc {
+            id: id.to_string(),
+            json,
+        })
+    }
+
+    pub(super) async fn delete_entity(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        id: &str,
+    ) -> Result<()> {
+        let (_turn, mut tx) = self.write().await?;
+        // Classes that lose a member or teacher change too; find them before the links go.
+        let classes: Vec<String> = if kind == EntityKind::User {
+            sqlx::query_scalar(common::ROSTER_CLASSES_OF)
+                .bind(tenant)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+        } else {
+            Vec::new()
+        };
+        let gone = sqlx::query(common::DELETE_ENTITY)
+            .bind(tenant)
+            .bind(kind.type_name())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if gone.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let (from, to) = relations_touching(kind);
+        for (sql, relations) in [
+            (common::DELETE_LINKS_FROM, from),
+            (common::DELETE_LINKS_TO, to),
+        ] {
+            for rel in relations {
+                sqlx::query(sql)
+                    .bind(tenant)
+                    .bind(rel.name())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        if kind == EntityKind::User {
+            sqlx::query(common::DELETE_SECRETS_OF)
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record_change(&mut tx, tenant, kind, id, "delete").await?;
+        for class in &classes {
+            touch(&mut tx, tenant, EntityKind::Class, class).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn insert_link(
+        &self,
+        tenant: &str,
+        rel: Relation,
+        from: &str,
+        to: &str,
+    ) -> Result<()> {
+        let (from_kind, to_kind) = rel.ends();
+        let (_turn, mut tx) = self.write().await?;
+        if !exists(&mut tx, tenant, from_kind, from).await?
+            || !exists(&mut tx, tenant, to_kind, to).await?
+        {
+            return Err(StoreError::NotFound);
+        }
+        let added = sqlx::query(common::INSERT_LINK)
+            .bind(tenant)
+            .bind(rel.name())
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+        if added.rows_affected() == 0 {
+            return Err(StoreError::Conflict("link".into()));
+        }
+        if is_class_roster(rel) {
+            touch(&mut tx, tenant, EntityKind::Class, from).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn delete_link(
+        &self,
+        tenant: &str,
+        rel: Relation,
+        from: &str,
+        to: &str,
+    ) -> Result<()> {
+        let (_turn, mut tx) = self.write().await?;
+        let removed = sqlx::query(common::DELETE_LINK)
+            .bind(tenant)
+            .bind(rel.name())
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+        if removed.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if is_class_roster(rel) {
+            touch(&mut tx, tenant, EntityKind::Class, from).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn exists(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    kind: EntityKind,
+    id: &str,
+) -> Result<bool> {
+    let row: Option<i32> = sqlx::query_scalar(common::EXISTS)
+        .bind(tenant)
+        .bind(kind.type_name())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// `Conflict(property)` when another entity of the kind holds one of `doc`'s unique values.
+async fn check_unique(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    kind: EntityKind,
+    doc: &Value,
+    id: &str,
+) -> Result<()> {
+    for (prop, value) in unique_values(kind, doc) {
+        let taken: Option<i32> = sqlx::query_scalar(&unique_check_sql(&SqliteDialect, prop)?)
+            .bind(tenant)
+            .bind(kind.type_name())
+            .bind(value)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(prop.to_string()));
+        }
+    }
+    Ok(())
+}
+
+async fn record_change(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    kind: EntityKind,
+    id: &str,
+    op: &str,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(common::RECORD_CHANGE)
+        .bind(tenant)
+        .bind(kind.type_name())
+        .bind(id)
+        .bind(op)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Records a change of an entity whose document stayed the same (a class whose roster
+/// changed), so that delta reports it.
+async fn touch(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    kind: EntityKind,
+    id: &str,
+) -> Result<()> {
+    let seq = record_change(&mut *conn, tenant, kind, id, "upsert").await?;
+    sqlx::query(common::SET_CHANGE_SEQ)
+        .bind(tenant)
+        .bind(kind.type_name())
+        .bind(id)
+        .bind(seq)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
