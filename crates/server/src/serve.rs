@@ -51,10 +51,30 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         println!("{banner}");
     }
     tracing::info!(listen = %state.config().listen, dev = state.config().dev, "edugraph listening");
-    run(listener, state, shutdown_signal()).await?;
+    // Draining waits for in-flight requests; a client that never finishes must not keep
+    // the process alive forever, so the drain gets a deadline.
+    let (signalled, drain_started) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = signalled.send(());
+    };
+    let deadline = async move {
+        if drain_started.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = run(listener, state, shutdown) => result?,
+        () = deadline => tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "requests still running at the shutdown deadline; exiting"),
+    }
     tracing::info!("edugraph stopped");
     Ok(())
 }
+
+/// How long in-flight requests may take to finish after SIGINT/SIGTERM.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Serves `app(state)` on `listener` until `shutdown` completes, then lets in-flight
 /// requests finish.
