@@ -150,7 +150,7 @@ proptest! {
     #[test]
     fn arbitrary_paths_near_syntax_never_panic(s in "[a-z/()'%$=,.0-9]{0,40}") {
         if let Ok(segs) = parse_path(&s) {
-            prop_assert!(segs.iter().all(|g| g.name().map_or(true, |n| !n.is_empty())));
+            prop_assert!(segs.iter().all(|g| g.name().is_none_or(|n| !n.is_empty())));
         }
     }
 }

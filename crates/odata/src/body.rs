@@ -1,0 +1,1 @@
+//! Request-body checks (filled in next).

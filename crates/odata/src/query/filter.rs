@@ -1,0 +1,538 @@
+//! `$filter` parser: recursive descent over the tokens, binding every path and literal
+//! against the schema as it goes, so the result is a checked `Expr`.
+//!
+//! ```text
+//! or      := and ("or" and)*
+//! and     := unary ("and" unary)*
+//! unary   := "not" unary | primary
+//! primary := "(" or ")"
+//!          | call [("eq"|"ne") bool]             startswith/endswith/contains
+//!          | path "/" ("any"|"all") "(" [var ":" or] ")" [("eq"|"ne") bool]
+//!          | path cmp literal | literal cmp path | path "in" "(" literal ("," literal)* ")"
+//!          | path                                a Boolean property on its own
+//! ```
+//! Operators and keywords are matched case-insensitively.
+
+use super::bind::{bind_compare, Clause, Kind, PathBuilder, RawLit};
+use super::lexer::{char_pos, lex, Tok, Token};
+use crate::schema::{Schema, StructuredType, TypeRef};
+use crate::{CmpOp, EdmType, Expr, Literal, ODataError, StringFn};
+
+/// Deep enough for any real filter, shallow enough that recursion cannot exhaust the stack.
+const MAX_DEPTH: usize = 48;
+
+const ARITHMETIC: [&str; 6] = ["add", "sub", "mul", "div", "divby", "mod"];
+/// OData functions that exist but are not evaluated here (`substringof` is OData v3's).
+const UNSUPPORTED_FUNCTIONS: [&str; 30] = [
+    "length",
+    "indexof",
+    "substring",
+    "tolower",
+    "toupper",
+    "trim",
+    "concat",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "fractionalseconds",
+    "totalseconds",
+    "date",
+    "time",
+    "now",
+    "maxdatetime",
+    "mindatetime",
+    "totaloffsetminutes",
+    "round",
+    "floor",
+    "ceiling",
+    "isof",
+    "cast",
+    "matchespattern",
+    "substringof",
+    "hassubset",
+    "hassubsequence",
+];
+
+pub(crate) fn parse_filter(
+    text: &str,
+    schema: &Schema,
+    root: StructuredType<'_>,
+) -> Result<Expr, ODataError> {
+    let toks = lex(text)?;
+    if toks.is_empty() {
+        return Err(ODataError::bad_request("The $filter expression is empty."));
+    }
+    let mut p = Parser {
+        text,
+        toks,
+        pos: 0,
+        schema,
+        root,
+        scopes: Vec::new(),
+        depth: 0,
+    };
+    let expr = p.or()?;
+    if let Some(t) = p.peek_token() {
+        return Err(p.syntax_at(t.start, &format!("unexpected '{}'", &text[t.start..t.end])));
+    }
+    Ok(expr)
+}
+
+/// A lambda variable in scope and what it ranges over.
+struct Scope<'s> {
+    var: String,
+    elem: Kind<'s>,
+}
+
+enum Operand<'s> {
+    Path(PathBuilder<'s>),
+    Lit(RawLit, String),
+    /// A Boolean-valued call or lambda.
+    Bool(Expr),
+}
+
+struct Parser<'t, 's> {
+    text: &'t str,
+    toks: Vec<Token>,
+    pos: usize,
+    schema: &'s Schema,
+    root: StructuredType<'s>,
+    scopes: Vec<Scope<'s>>,
+    depth: usize,
+}
+
+impl<'s> Parser<'_, 's> {
+    fn peek_token(&self) -> Option<&Token> {
+        self.toks.get(self.pos)
+    }
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.tok)
+    }
+    fn peek_at(&self, n: usize) -> Option<&Tok> {
+        self.toks.get(self.pos + n).map(|t| &t.tok)
+    }
+    fn keyword(&self) -> Option<String> {
+        match self.peek() {
+            Some(Tok::Ident(s)) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+    fn syntax_at(&self, at: usize, what: &str) -> ODataError {
+        ODataError::bad_request(format!(
+            "Syntax error at position {} in $filter '{}': {what}.",
+            char_pos(self.text, at),
+            self.text
+        ))
+    }
+    fn here(&self) -> usize {
+        self.peek_token().map_or(self.text.len(), |t| t.start)
+    }
+    fn expect(&mut self, want: Tok, what: &str) -> Result<(), ODataError> {
+        if self.peek() == Some(&want) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.syntax_at(self.here(), &format!("expected {what}")))
+        }
+    }
+    fn enter(&mut self) -> Result<(), ODataError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(ODataError::bad_request(
+                "The $filter expression is nested too deeply.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn or(&mut self) -> Result<Expr, ODataError> {
+        let mut left = self.and()?;
+        while self.keyword().as_deref() == Some("or") {
+            self.pos += 1;
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, ODataError> {
+        let mut left = self.unary()?;
+        while self.keyword().as_deref() == Some("and") {
+            self.pos += 1;
+            left = Expr::And(Box::new(left), Box::new(self.unary()?));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Expr, ODataError> {
+        self.enter()?;
+        let e = if self.keyword().as_deref() == Some("not") && self.peek_at(1).is_some() {
+            self.pos += 1;
+            Expr::Not(Box::new(self.unary()?))
+        } else {
+            self.primary()?
+        };
+        self.depth -= 1;
+        Ok(e)
+    }
+
+    fn primary(&mut self) -> Result<Expr, ODataError> {
+        if self.peek() == Some(&Tok::LParen) {
+            self.pos += 1;
+            let e = self.or()?;
+            self.expect(Tok::RParen, "')'")?;
+            return Ok(e);
+        }
+        let start = self.here();
+        match self.operand()? {
+            Operand::Bool(e) => self.bool_suffix(e),
+            Operand::Path(path) => self.after_path(path, start),
+            Operand::Lit(lit, lit_text) => {
+                let op = self
+                    .cmp_op()?
+                    .ok_or_else(|| self.syntax_at(self.here(), "expected a comparison operator"))?;
+                match self.operand()? {
+                    Operand::Path(path) => {
+                        let right = bind_compare(self.schema, &path, flip(op), &lit, &lit_text)?;
+                        Ok(Expr::Compare {
+                            left: path.finish(),
+                            op: flip(op),
+                            right,
+                        })
+                    }
+                    _ => Err(self.syntax_at(start, "a comparison needs a property on one side")),
+                }
+            }
+        }
+    }
+
+    /// After a Boolean call or lambda: an optional `eq true`, `ne false`, ...
+    fn bool_suffix(&mut self, e: Expr) -> Result<Expr, ODataError> {
+        let Some(op) = self.cmp_op()? else {
+            return Ok(e);
+        };
+        let value = match (op, self.peek()) {
+            (CmpOp::Eq | CmpOp::Ne, Some(Tok::Ident(s))) if s.eq_ignore_ascii_case("true") => true,
+            (CmpOp::Eq | CmpOp::Ne, Some(Tok::Ident(s))) if s.eq_ignore_ascii_case("false") => {
+                false
+            }
+            _ => {
+                return Err(self.syntax_at(
+                    self.here(),
+                    "a Boolean function can only be compared with true or false",
+                ))
+            }
+        };
+        self.pos += 1;
+        Ok(if value == (op == CmpOp::Eq) {
+            e
+        } else {
+            Expr::Not(Box::new(e))
+        })
+    }
+
+    fn after_path(&mut self, path: PathBuilder<'s>, start: usize) -> Result<Expr, ODataError> {
+        if let Some(op) = self.cmp_op()? {
+            let lit_start = self.here();
+            return match self.operand()? {
+                Operand::Lit(lit, text) => {
+                    let right = bind_compare(self.schema, &path, op, &lit, &text)?;
+                    Ok(Expr::Compare {
+                        left: path.finish(),
+                        op,
+                        right,
+                    })
+                }
+                Operand::Path(_) => Err(ODataError::unsupported(
+                    "Comparing two properties with each other is not supported.",
+                )),
+                Operand::Bool(_) => Err(self.syntax_at(lit_start, "expected a literal value")),
+            };
+        }
+        match self.keyword().as_deref() {
+            Some("in") => {
+                self.pos += 1;
+                self.in_list(path)
+            }
+            Some("has") => Err(ODataError::unsupported(
+                "The operator 'has' is not supported.",
+            )),
+            Some(k) if ARITHMETIC.contains(&k) => Err(ODataError::unsupported(format!(
+                "The arithmetic operator '{k}' is not supported."
+            ))),
+            None | Some("and" | "or") => {
+                // A Boolean property on its own means `prop eq true`.
+                let is_bool = matches!(&path.kind, Kind::Primitive { ty, collection: false } if ty.edm_type() == EdmType::Boolean);
+                if !is_bool {
+                    return Err(self.syntax_at(
+                        start,
+                        &format!("'{}' is not a Boolean expression", path.text()),
+                    ));
+                }
+                Ok(Expr::Compare {
+                    left: path.finish(),
+                    op: CmpOp::Eq,
+                    right: Literal::Bool(true),
+                })
+            }
+            Some(other) => Err(self.syntax_at(self.here(), &format!("unknown operator '{other}'"))),
+        }
+    }
+
+    fn cmp_op(&mut self) -> Result<Option<CmpOp>, ODataError> {
+        let op = match self.keyword().as_deref() {
+            Some("eq") => CmpOp::Eq,
+            Some("ne") => CmpOp::Ne,
+            Some("gt") => CmpOp::Gt,
+            Some("ge") => CmpOp::Ge,
+            Some("lt") => CmpOp::Lt,
+            Some("le") => CmpOp::Le,
+            _ => return Ok(None),
+        };
+        self.pos += 1;
+        Ok(Some(op))
+    }
+
+    fn in_list(&mut self, path: PathBuilder<'s>) -> Result<Expr, ODataError> {
+        let close = match self.peek() {
+            Some(Tok::LParen) => Tok::RParen,
+            Some(Tok::LBracket) => Tok::RBracket,
+            _ => return Err(self.syntax_at(self.here(), "expected '(' after 'in'")),
+        };
+        self.pos += 1;
+        let mut values = Vec::new();
+        loop {
+            let at = self.here();
+            match self.operand()? {
+                Operand::Lit(lit, text) => {
+                    values.push(bind_compare(self.schema, &path, CmpOp::Eq, &lit, &text)?)
+                }
+                _ => return Err(self.syntax_at(at, "expected a literal in the 'in' list")),
+            }
+            if self.peek() == Some(&Tok::Comma) {
+                self.pos += 1;
+                continue;
+            }
+            self.expect(close, "',' or the end of the 'in' list")?;
+            return Ok(Expr::In {
+                left: path.finish(),
+                values,
+            });
+        }
+    }
+
+    fn operand(&mut self) -> Result<Operand<'s>, ODataError> {
+        let Some(tok) = self.peek_token().cloned() else {
+            return Err(self.syntax_at(self.text.len(), "unexpected end of expression"));
+        };
+        let text = self.text[tok.start..tok.end].to_string();
+        self.pos += 1;
+        let lit = match tok.tok {
+            Tok::Str(s) => RawLit::Str(s),
+            Tok::Typed(t, v) => RawLit::Typed(t, v),
+            Tok::Int(n) => RawLit::Int(n),
+            Tok::Float(f) => RawLit::Float(f),
+            Tok::Raw(r) => RawLit::Raw(r),
+            Tok::Ident(name) => return self.ident_operand(name, tok.start),
+            _ => return Err(self.syntax_at(tok.start, &format!("unexpected '{text}'"))),
+        };
+        Ok(Operand::Lit(lit, text))
+    }
+
+    fn ident_operand(&mut self, name: String, start: usize) -> Result<Operand<'s>, ODataError> {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "true" => return Ok(Operand::Lit(RawLit::Bool(true), name)),
+            "false" => return Ok(Operand::Lit(RawLit::Bool(false), name)),
+            "null" => return Ok(Operand::Lit(RawLit::Null, name)),
+            _ => {}
+        }
+        if self.peek() == Some(&Tok::LParen) {
+            return self.call(&name, &lower, start).map(Operand::Bool);
+        }
+        let mut path = self.path_start(&name)?;
+        while self.peek() == Some(&Tok::Slash) {
+            let Some(Tok::Ident(seg)) = self.peek_at(1).cloned() else {
+                return Err(self.syntax_at(self.here(), "expected a property name after '/'"));
+            };
+            self.pos += 2;
+            let lambda = seg.to_ascii_lowercase();
+            if (lambda == "any" || lambda == "all") && self.peek() == Some(&Tok::LParen) {
+                return self.lambda(path, lambda == "any").map(Operand::Bool);
+            }
+            path.step(self.schema, &seg, Clause::Filter)?;
+        }
+        Ok(Operand::Path(path))
+    }
+
+    /// The first segment: a lambda variable in scope, or a property of the entity.
+    fn path_start(&self, name: &str) -> Result<PathBuilder<'s>, ODataError> {
+        if let Some(scope) = self.scopes.iter().rev().find(|s| s.var == name) {
+            return Ok(PathBuilder {
+                lambda: Some(name.to_string()),
+                segments: Vec::new(),
+                kind: scope.elem.clone(),
+            });
+        }
+        if name.contains('.') {
+            return Err(ODataError::unsupported(format!(
+                "Type casts ('{name}') are not supported in $filter."
+            )));
+        }
+        let mut path = PathBuilder::root(self.root);
+        path.step(self.schema, name, Clause::Filter)?;
+        Ok(path)
+    }
+
+    fn lambda(&mut self, coll: PathBuilder<'s>, any: bool) -> Result<Expr, ODataError> {
+        let fname = if any { "any" } else { "all" };
+        let elem = match &coll.kind {
+            Kind::Structured {
+                ty,
+                collection: true,
+            } => Kind::Structured {
+                ty: *ty,
+                collection: false,
+            },
+            Kind::Primitive {
+                ty,
+                collection: true,
+            } => Kind::Primitive {
+                ty: ty.clone(),
+                collection: false,
+            },
+            _ => {
+                return Err(ODataError::bad_request(format!(
+                    "{fname}() can only be applied to a collection, and '{}' is not one.",
+                    coll.text()
+                )))
+            }
+        };
+        self.expect(Tok::LParen, "'('")?;
+        if self.peek() == Some(&Tok::RParen) {
+            self.pos += 1;
+            if !any {
+                return Err(ODataError::bad_request(
+                    "all() needs a predicate: all(x: ...).",
+                ));
+            }
+            return Ok(Expr::Any {
+                collection: coll.finish(),
+                var: String::new(),
+                predicate: None,
+            });
+        }
+        let var = match self.peek() {
+            Some(Tok::Ident(v)) if !v.contains('.') => v.clone(),
+            _ => return Err(self.syntax_at(self.here(), "expected a lambda variable name")),
+        };
+        if self.scopes.iter().any(|s| s.var == var) {
+            return Err(ODataError::bad_request(format!(
+                "The lambda variable '{var}' is already in use."
+            )));
+        }
+        self.pos += 1;
+        self.expect(Tok::Colon, "':' after the lambda variable")?;
+        self.enter()?;
+        self.scopes.push(Scope {
+            var: var.clone(),
+            elem,
+        });
+        let pred = self.or();
+        self.scopes.pop();
+        self.depth -= 1;
+        let pred = Box::new(pred?);
+        self.expect(Tok::RParen, "')' closing the lambda")?;
+        let collection = coll.finish();
+        Ok(if any {
+            Expr::Any {
+                collection,
+                var,
+                predicate: Some(pred),
+            }
+        } else {
+            Expr::All {
+                collection,
+                var,
+                predicate: pred,
+            }
+        })
+    }
+
+    fn call(&mut self, name: &str, lower: &str, start: usize) -> Result<Expr, ODataError> {
+        let func = match lower {
+            "startswith" => StringFn::StartsWith,
+            "endswith" => StringFn::EndsWith,
+            "contains" => StringFn::Contains,
+            "any" | "all" => {
+                return Err(self.syntax_at(
+                    start,
+                    &format!("{lower}() must follow a collection property"),
+                ))
+            }
+            f if UNSUPPORTED_FUNCTIONS.contains(&f) || f.starts_with("geo.") => {
+                return Err(ODataError::unsupported(format!(
+                    "The function '{name}' is not supported."
+                )))
+            }
+            _ => {
+                return Err(ODataError::bad_request(format!(
+                    "An unknown function with name '{name}' was found."
+                )))
+            }
+        };
+        self.expect(Tok::LParen, "'('")?;
+        let at = self.here();
+        let path = match self.operand()? {
+            Operand::Path(p) => p,
+            _ => {
+                return Err(self.syntax_at(
+                    at,
+                    &format!("the first argument of {lower}() must be a property"),
+                ))
+            }
+        };
+        let is_string = matches!(&path.kind, Kind::Primitive { ty: TypeRef::Primitive(t), collection: false } if t == "Edm.String");
+        if !is_string {
+            return Err(ODataError::bad_request(format!(
+                "{lower}() needs a single-valued string property, but '{}' is of type '{}'{}.",
+                path.text(),
+                path.kind.type_name(),
+                if path.kind.collection() {
+                    " (a collection)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        self.expect(Tok::Comma, "','")?;
+        let arg = match self.peek() {
+            Some(Tok::Str(s)) => s.clone(),
+            _ => {
+                return Err(self.syntax_at(
+                    self.here(),
+                    &format!("the second argument of {lower}() must be a string literal"),
+                ))
+            }
+        };
+        self.pos += 1;
+        self.expect(Tok::RParen, "')'")?;
+        Ok(Expr::StringFn {
+            func,
+            prop: path.finish(),
+            arg,
+        })
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        same => same,
+    }
+}
