@@ -95,11 +95,13 @@ impl<'s> PathBuilder<'s> {
     ) -> Result<(), ODataError> {
         let ty = match &self.kind {
             Kind::Structured { ty, collection } if !*collection || clause == Clause::Select => *ty,
-            Kind::Structured { .. } => return Err(ODataError::bad_request(format!(
+            Kind::Structured { .. } => {
+                return Err(ODataError::bad_request(format!(
                 "The property '{}' is a collection; use any() or all() to reach '{name}' in {}.",
                 self.text(),
                 clause.option()
-            ))),
+            )))
+            }
             Kind::Primitive { ty, .. } => {
                 return Err(ODataError::bad_request(format!(
                     "The property '{}' is of type '{}' and has no property '{name}'.",
