@@ -5,7 +5,12 @@
 //! Cases never assume an empty database: each one works in fresh random tenants, and
 //! server-wide rows (tenants, signing keys) are looked up by their own random ids.
 
+mod bulk;
 mod crud;
+mod delta;
+mod filters;
+mod links;
+mod misc;
 mod support;
 
 use support::{backends, tenant};
@@ -30,6 +35,30 @@ contract! {
     crud::replace_keeps_own_unique_values_and_checks_others,
     crud::get_many_skips_missing,
     crud::unusual_ids_and_documents_round_trip,
+    misc::tenants_are_isolated,
+    misc::tenant_records_and_emptiness,
+    misc::clear_tenant_removes_everything_of_the_tenant_only,
+    misc::secrets,
+    misc::signing_keys,
+    misc::health,
+    links::links_and_scopes,
+    links::link_errors,
+    links::delete_cascades_links_and_secrets,
+    filters::comparisons,
+    filters::nulls_and_ne,
+    filters::string_functions,
+    filters::in_lists,
+    filters::logic,
+    filters::any_all,
+    filters::injection_is_an_exact_string,
+    filters::orderby_multi_key,
+    filters::paging_and_count,
+    filters::scoped_filters,
+    delta::sequences_and_deletions,
+    delta::membership_changes_mark_the_class,
+    delta::paging_through_changes,
+    bulk::bulk_load_then_query,
+    bulk::bulk_load_is_all_or_nothing,
 }
 
 #[tokio::test]
