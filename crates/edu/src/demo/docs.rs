@@ -14,7 +14,7 @@ const SCHOOL_YEAR_END: i32 = 2025;
 /// The identity set of an object created by synchronisation rather than by a signed-in
 /// user: Graph still emits the full object, with a null user id.
 pub(super) fn system_identity() -> Value {
-    json!({"application": null, "device": null, "user": {"displayName": null, "id": null}})
+    json!({"application": null, "device": null, "user": {"id": null, "displayName": null}})
 }
 
 /// School level: decides the grade range and the subjects taught.
@@ -182,13 +182,15 @@ pub(super) fn user(
             json!({"externalId": format!("TCH-{number:05}"), "teacherNumber": format!("T{number:05}")}),
         ),
         Role::Student { number, grade } => {
-            // Age on 1 September of the school year is grade + 5 (kindergarten at five).
-            let birth_year = SCHOOL_YEAR_END - 1 - 5 - grade as i32 - i32::from(rng.gen_bool(0.6));
-            let birth = format!(
-                "{birth_year}-{:02}-{:02}",
-                rng.gen_range(1..=12),
-                rng.gen_range(1..=28)
-            );
+            // Age on 1 September of the school year is grade + 5 (kindergarten at five):
+            // born from September six years before the grade's school year ends.
+            let born = SCHOOL_YEAR_END - 6 - grade as i32;
+            let (year, month) = if rng.gen_bool(2.0 / 3.0) {
+                (born, rng.gen_range(1..=8))
+            } else {
+                (born - 1, rng.gen_range(9..=12))
+            };
+            let birth = format!("{year}-{month:02}-{:02}", rng.gen_range(1..=28));
             (
                 "student",
                 json!({
