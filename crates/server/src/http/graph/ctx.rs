@@ -1,0 +1,189 @@
+//! The per-request context every Graph handler receives: who is calling and with what
+//! grant, which API version and schema, the caller's origin for absolute links, the raw
+//! query string, the `Prefer` preferences and the body.
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use edugraph_edu::access::{self, Denied, Grant, Op, Rule, UserView};
+use edugraph_edu::Caller;
+use edugraph_odata::{ApiVersion, QueryOptions, Schema};
+use edugraph_store::{EntityKind, Relation, Store};
+
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+/// Graph's hard maximum page size for the directory-backed roster collections.
+pub const MAX_PAGE: u32 = 999;
+/// Page size when neither `$top` nor `Prefer: odata.maxpagesize` says otherwise.
+pub const DEFAULT_PAGE: u32 = 100;
+
+/// What the `Prefer` request headers asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prefs {
+    pub include_unknown_enum_members: bool,
+    /// `odata.maxpagesize=N`, capped at [`MAX_PAGE`].
+    pub max_page_size: Option<u32>,
+}
+
+impl Prefs {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let mut prefs = Prefs::default();
+        let values = headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        for pref in values.flat_map(|v| v.split(',')).map(str::trim) {
+            let (name, value) = pref
+                .split_once('=')
+                .map_or((pref, ""), |(n, v)| (n.trim(), v.trim()));
+            if name.eq_ignore_ascii_case("include-unknown-enum-members") {
+                prefs.include_unknown_enum_members = true;
+            } else if name.eq_ignore_ascii_case("odata.maxpagesize")
+                || name.eq_ignore_ascii_case("maxpagesize")
+            {
+                if let Ok(n) = value.trim_matches('"').parse::<u32>() {
+                    if n > 0 {
+                        prefs.max_page_size = Some(n.min(MAX_PAGE));
+                    }
+                }
+            }
+        }
+        prefs
+    }
+}
+
+pub struct Ctx {
+    pub state: AppState,
+    pub version: ApiVersion,
+    pub schema: &'static Schema,
+    pub caller: Caller,
+    pub grant: Grant,
+    /// The client's origin (`https://host:port`), no trailing slash.
+    pub base: String,
+    /// The request path with `//` collapsed, still percent-encoded (`/v1.0/education/users`).
+    pub path: String,
+    pub raw_query: Option<String>,
+    pub prefs: Prefs,
+    pub body: Bytes,
+}
+
+impl Ctx {
+    pub fn tenant(&self) -> &str {
+        self.caller.tenant()
+    }
+    pub fn store(&self) -> &dyn Store {
+        self.state.store()
+    }
+    /// `{base}/{version}/$metadata#{fragment}`.
+    pub fn context(&self, fragment: &str) -> String {
+        edugraph_odata::shape::context_url(&self.base, self.version, fragment)
+    }
+    /// The canonical absolute URL of an entity (`$ref` values, `Location`).
+    pub fn entity_url(&self, kind: EntityKind, id: &str) -> String {
+        format!(
+            "{}/{}/education/{}/{}",
+            self.base,
+            self.version.as_str(),
+            set_name(kind),
+            id
+        )
+    }
+    pub fn reduced_users(&self) -> bool {
+        self.grant.user_view == UserView::Reduced
+    }
+    /// Parses the query string against `kind`'s type; `$search` is refused here because
+    /// no roster collection supports it.
+    pub fn query(&self, kind: EntityKind) -> ApiResult<QueryOptions> {
+        self.query_for(kind.type_name())
+    }
+    pub fn query_for(&self, type_name: &str) -> ApiResult<QueryOptions> {
+        let opts = edugraph_odata::query::parse(self.raw_query.as_deref(), self.schema, type_name)?;
+        if opts.search.is_some() {
+            return Err(ApiError::bad_request(
+                "$search is not supported on the education roster collections; use $filter instead.",
+            ));
+        }
+        Ok(opts)
+    }
+
+    /// Enforces the store-backed part of a grant: a delegated caller may list the members
+    /// of a class only when they belong to it (as member or teacher).
+    pub async fn check_rule(&self, rule: Rule, class_id: &str) -> ApiResult<()> {
+        let Some(user) = self.caller.user_id() else {
+            return Ok(());
+        };
+        if rule != Rule::DelegatedClassMembersOnly {
+            return Ok(());
+        }
+        let store = self.store();
+        let tenant = self.tenant();
+        if store
+            .has_link(tenant, Relation::ClassMembers, class_id, user)
+            .await?
+            || store
+                .has_link(tenant, Relation::ClassTeachers, class_id, user)
+                .await?
+        {
+            return Ok(());
+        }
+        Err(denied(access::not_class_member(class_id)))
+    }
+
+    /// Authorizes a second operation within this request (an `$expand`).
+    pub fn authorize(&self, op: Op) -> ApiResult<Grant> {
+        access::authorize(op, &self.caller).map_err(denied)
+    }
+
+    /// The signed-in user of a delegated call (`/me`).
+    pub fn me(&self) -> ApiResult<&str> {
+        self.caller
+            .user_id()
+            .ok_or_else(|| ApiError::bad_request(access::ME_NEEDS_USER))
+    }
+}
+
+/// The entity-set segment of a kind.
+pub fn set_name(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::User => "users",
+        EntityKind::Class => "classes",
+        EntityKind::School => "schools",
+    }
+}
+
+pub fn denied(d: Denied) -> ApiError {
+    match d {
+        Denied::Forbidden(m) => ApiError::forbidden(m),
+        Denied::BadRequest(m) => ApiError::bad_request(m),
+    }
+}
+
+/// Graph's 404 for an unknown id of an entity.
+pub fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+    ))
+}
+
+/// An id quoted for an `@odata.context` key segment (`'` doubled, as OData literals do).
+pub fn key_literal(id: &str) -> String {
+    format!("'{}'", id.replace('\'', "''"))
+}
+
+/// Checks a `$top` and combines it with `Prefer: odata.maxpagesize`. Returns the page size
+/// and whether the preference decided it (to be echoed in `Preference-Applied`).
+pub fn page_size(top: Option<u32>, prefs: &Prefs) -> ApiResult<(u32, bool)> {
+    if let Some(t) = top {
+        if t == 0 || t > MAX_PAGE {
+            return Err(ApiError::bad_request(format!(
+                "Invalid page size specified: '{t}'. Must be between 1 and {MAX_PAGE} inclusive."
+            )));
+        }
+    }
+    Ok(match (top, prefs.max_page_size) {
+        (Some(t), Some(p)) if p < t => (p, true),
+        (Some(t), _) => (t, false),
+        (None, Some(p)) => (p, true),
+        (None, None) => (DEFAULT_PAGE, false),
+    })
+}

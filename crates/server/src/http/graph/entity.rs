@@ -1,0 +1,175 @@
+//! Create, read, update and delete of users, classes and schools. The rules live in
+//! `edugraph_edu::roster`; this file orders the writes so that a rejected request changes
+//! nothing: the body is validated and the password hashed before anything is written,
+//! and the one write that can follow another (the password hash) undoes the first if it
+//! fails.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use edugraph_edu::roster::{self, CreateContext, Prepared, RuleError};
+use edugraph_store::{EntityKind, StoreError};
+use serde_json::Value;
+
+use super::ctx::{not_found, set_name, Ctx};
+use super::expand::{render_one, validate};
+use super::respond::{self, View};
+use crate::auth::password::hash_password;
+use crate::error::{ApiError, ApiResult};
+
+pub fn rule_error(e: RuleError) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, e.code, e.message)
+}
+
+/// `GET /education/{set}/{id}`: one store read; without `$select`/`$expand` the stored
+/// text goes out with only `@odata.context` spliced in.
+pub async fn get(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
+    let fragment = format!("education/{}/$entity", set_name(kind));
+    get_with_context(ctx, kind, id, &fragment).await
+}
+
+pub async fn get_with_context(
+    ctx: &Ctx,
+    kind: EntityKind,
+    id: &str,
+    fragment: &str,
+) -> ApiResult<Response> {
+    let opts = match ctx.raw_query {
+        None => Default::default(),
+        Some(_) => ctx.query(kind)?,
+    };
+    validate(kind, &opts.expand)?;
+    let doc = ctx
+        .store()
+        .get(ctx.tenant(), kind, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let view = View::new(ctx, kind, opts.select.as_deref());
+    let body = render_one(ctx, kind, &doc.json, &view, &opts.expand).await?;
+    Ok(respond::json(
+        ctx,
+        StatusCode::OK,
+        respond::splice_context(&ctx.context(fragment), &body),
+        None,
+    ))
+}
+
+/// `POST /education/{set}`: 201 with the entity and its `Location`.
+pub async fn create(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
+    let body = roster::parse_body(&ctx.body).map_err(rule_error)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = ctx.state.clock().now();
+    let prepared = roster::prepare_create(
+        ctx.schema,
+        kind,
+        body,
+        CreateContext {
+            id: &id,
+            now,
+            caller: &ctx.caller,
+        },
+    )
+    .map_err(rule_error)?;
+    let hash = hash_of(&prepared).await?;
+    let stored = ctx
+        .store()
+        .create(ctx.tenant(), kind, &prepared.doc)
+        .await
+        .map_err(conflict)?;
+    if let Some(hash) = hash {
+        if let Err(e) = ctx
+            .store()
+            .set_password_hash(ctx.tenant(), &id, &hash)
+            .await
+        {
+            // Undo the create so the failed request leaves nothing behind.
+            let _ = ctx.store().delete(ctx.tenant(), kind, &id).await;
+            return Err(e.into());
+        }
+    }
+    let view = View::new(ctx, kind, None);
+    let fragment = format!("education/{}/$entity", set_name(kind));
+    let body = respond::splice_context(
+        &ctx.context(&fragment),
+        &respond::render(&stored.json, &view),
+    );
+    let mut resp = respond::json(ctx, StatusCode::CREATED, body, None);
+    if let Ok(location) = HeaderValue::from_str(&ctx.entity_url(kind, &id)) {
+        resp.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(resp)
+}
+
+/// `PATCH /education/{set}/{id}`: 200 with the updated entity.
+pub async fn update(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
+    let fragment = format!("education/{}/$entity", set_name(kind));
+    update_with_context(ctx, kind, id, &fragment).await
+}
+
+pub async fn update_with_context(
+    ctx: &Ctx,
+    kind: EntityKind,
+    id: &str,
+    fragment: &str,
+) -> ApiResult<Response> {
+    let patch = roster::parse_body(&ctx.body).map_err(rule_error)?;
+    let existing = ctx
+        .store()
+        .get(ctx.tenant(), kind, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let existing: Value = serde_json::from_str(&existing.json)
+        .map_err(|_| ApiError::internal("A stored document is not valid JSON."))?;
+    let now = ctx.state.clock().now();
+    let prepared =
+        roster::prepare_update(ctx.schema, kind, &existing, patch, now).map_err(rule_error)?;
+    let hash = hash_of(&prepared).await?;
+    let stored = ctx
+        .store()
+        .replace(ctx.tenant(), kind, &prepared.doc)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => not_found(id),
+            other => conflict(other),
+        })?;
+    if let Some(hash) = hash {
+        if let Err(e) = ctx.store().set_password_hash(ctx.tenant(), id, &hash).await {
+            let _ = ctx.store().replace(ctx.tenant(), kind, &existing).await;
+            return Err(e.into());
+        }
+    }
+    let view = View::new(ctx, kind, None);
+    let body = respond::splice_context(
+        &ctx.context(fragment),
+        &respond::render(&stored.json, &view),
+    );
+    Ok(respond::json(ctx, StatusCode::OK, body, None))
+}
+
+/// `DELETE /education/{set}/{id}`: 204; links to the entity go with it.
+pub async fn delete(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
+    match ctx.store().delete(ctx.tenant(), kind, id).await {
+        Ok(()) => Ok(respond::no_content()),
+        Err(StoreError::NotFound) => Err(not_found(id)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn hash_of(prepared: &Prepared) -> ApiResult<Option<String>> {
+    match &prepared.password {
+        Some(pw) => Ok(Some(hash_password(pw).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A taken unique property is Graph's directory 400.
+fn conflict(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(what) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            format!("Another object with the same value for property {what} already exists."),
+        )
+        .with_inner_code("ObjectConflict"),
+        other => other.into(),
+    }
+}

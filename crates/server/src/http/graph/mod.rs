@@ -1,0 +1,149 @@
+//! The Graph rostering surface under `/v1.0` and `/beta`. One catch-all per version
+//! parses the path with the OData path parser and looks it up in the single route table
+//! of `dispatch.rs`; the handler then checks the caller against the operation's policy
+//! and runs with a [`ctx::Ctx`].
+//!
+//! Order of checks: unknown path (404) and unsupported method (405, with `Allow`) first,
+//! then the token (401), then the permission (403), then the body and query (400).
+
+mod collection;
+mod ctx;
+mod delta;
+mod directory;
+pub mod dispatch;
+mod entity;
+mod expand;
+mod mask;
+mod me;
+mod navs;
+mod refs;
+mod respond;
+mod tokens;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use edugraph_edu::access::{self, Rule};
+use edugraph_odata::{path::parse_path, ApiVersion, Schema};
+
+use self::ctx::{denied, Ctx, Prefs};
+use self::dispatch::{Resolved, Verb};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiResult};
+use crate::http::middleware::base_url;
+use crate::AppState;
+
+/// Every `/v1.0/...` and `/beta/...` route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1.0", any(handle))
+        .route("/v1.0/", any(handle))
+        .route("/v1.0/{*rest}", any(handle))
+        .route("/beta", any(handle))
+        .route("/beta/", any(handle))
+        .route("/beta/{*rest}", any(handle))
+}
+
+async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    serve(state, req)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
+    let (mut parts, body) = req.into_parts();
+    let base = base_url(&parts.headers, state.config());
+    let raw_path = parts.uri.path().to_string();
+    let segments_raw: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
+    let unrouted = || {
+        let pq = parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UnknownError",
+            format!("No HTTP resource was found that matches the request URI '{base}{pq}'."),
+        )
+    };
+    let Some(version) = segments_raw
+        .first()
+        .and_then(|s| ApiVersion::from_segment(s))
+    else {
+        return Err(unrouted());
+    };
+    let rest = segments_raw[1..].join("/");
+    let segments = parse_path(&rest)?;
+    let verb = Verb::parse(&parts.method);
+    let op = match dispatch::resolve(&segments, verb) {
+        Resolved::Found { op, keys } => (op, keys),
+        Resolved::NotFound => return Err(unrouted()),
+        Resolved::MethodNotAllowed(allow) => return Ok(method_not_allowed(&parts.method, &allow)),
+    };
+    let (op, keys) = op;
+
+    let policy = access::policy(op);
+    let caller = if policy.rule == Rule::Public {
+        None
+    } else {
+        Some(
+            Authenticated::from_request_parts(&mut parts, &state)
+                .await?
+                .0,
+        )
+    };
+    let schema = Schema::get(version);
+    let Some(caller) = caller else {
+        // Public operations need no caller; today that is `$metadata` alone.
+        return Ok(dispatch::metadata(schema));
+    };
+    let grant = access::authorize(op, &caller).map_err(denied)?;
+
+    let body = if matches!(verb, Some(Verb::Post | Verb::Patch)) {
+        let limit = match state.config().body_limit {
+            0 => usize::MAX,
+            n => n,
+        };
+        axum::body::to_bytes(body, limit).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!("The request body exceeds the limit of {limit} bytes."),
+            )
+        })?
+    } else {
+        Default::default()
+    };
+    let ctx = Ctx {
+        prefs: Prefs::from_headers(&parts.headers),
+        raw_query: parts
+            .uri
+            .query()
+            .filter(|q| !q.is_empty())
+            .map(str::to_string),
+        path: format!("/{}", segments_raw.join("/")),
+        state,
+        version,
+        schema,
+        caller,
+        grant,
+        base,
+        body,
+    };
+    dispatch::run(&ctx, op, &keys).await
+}
+
+/// 405 with the Graph envelope and the `Allow` header.
+fn method_not_allowed(method: &Method, allow: &[&str]) -> Response {
+    let allow = allow.join(", ");
+    let message =
+        format!("The HTTP method '{method}' is not allowed on this resource; allowed: {allow}.");
+    let mut resp = ApiError::method_not_allowed(message).into_response();
+    if let Ok(v) = HeaderValue::from_str(&allow) {
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
+    resp
+}

@@ -1,0 +1,304 @@
+//! Writing Graph payloads: the OData response headers, `@odata.context` spliced in front
+//! of stored documents, collections, and the per-caller shaping of an entity (`$select`,
+//! the reduced educationUser view, `refreshTokensValidFromDateTime` only on request,
+//! hidden enum members masked).
+//!
+//! A stored document is returned as stored whenever no shaping applies: the string is
+//! spliced, not re-serialised. That is the hot path of `GET .../{id}`.
+
+use std::borrow::Cow;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use edugraph_edu::access::REDUCED_USER_PROPERTIES;
+use edugraph_odata::{shape::project, ApiVersion, SelectItem};
+use edugraph_store::EntityKind;
+use serde_json::Value;
+
+use super::ctx::Ctx;
+use super::mask;
+
+pub const JSON_CONTENT_TYPE: &str =
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// Server-managed user property returned only when `$select`ed.
+pub const SELECT_ONLY_USER_PROPERTY: &str = "refreshTokensValidFromDateTime";
+
+/// A JSON response with the OData headers, echoing the preferences that were honoured.
+pub fn json(
+    ctx: &Ctx,
+    status: StatusCode,
+    body: String,
+    max_page_applied: Option<u32>,
+) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    headers.insert("odata-version", HeaderValue::from_static("4.0"));
+    let mut applied = Vec::new();
+    if ctx.prefs.include_unknown_enum_members {
+        applied.push("include-unknown-enum-members".to_string());
+    }
+    if let Some(n) = max_page_applied {
+        applied.push(format!("odata.maxpagesize={n}"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&applied.join(", ")) {
+        if !applied.is_empty() {
+            headers.insert("preference-applied", v);
+        }
+    }
+    resp
+}
+
+/// 204 No Content.
+pub fn no_content() -> Response {
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    resp
+}
+
+/// A JSON string literal (quotes and escapes included).
+pub fn quote(s: &str) -> String {
+    Value::String(s.to_string()).to_string()
+}
+
+/// `{"@odata.context":"<context>",<rest of doc>}` without parsing `doc`.
+pub fn splice_context(context: &str, doc: &str) -> String {
+    let doc = doc.trim_start();
+    let rest = doc.strip_prefix('{').unwrap_or(doc).trim_start();
+    let mut out = String::with_capacity(doc.len() + context.len() + 24);
+    out.push_str("{\"@odata.context\":");
+    out.push_str(&quote(context));
+    if !rest.starts_with('}') {
+        out.push(',');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A collection payload. `items` are complete JSON objects.
+pub fn collection(
+    context: &str,
+    count: Option<u64>,
+    items: &[String],
+    next: Option<&str>,
+    delta: Option<&str>,
+) -> String {
+    let size: usize = items.iter().map(|i| i.len() + 1).sum();
+    let mut out = String::with_capacity(size + context.len() + 128);
+    out.push_str("{\"@odata.context\":");
+    out.push_str(&quote(context));
+    if let Some(n) = count {
+        out.push_str(&format!(",\"@odata.count\":{n}"));
+    }
+    out.push_str(",\"value\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push(']');
+    if let Some(link) = next {
+        out.push_str(",\"@odata.nextLink\":");
+        out.push_str(&quote(link));
+    }
+    if let Some(link) = delta {
+        out.push_str(",\"@odata.deltaLink\":");
+        out.push_str(&quote(link));
+    }
+    out.push('}');
+    out
+}
+
+/// How one entity is shown to this caller.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub version: ApiVersion,
+    pub kind: EntityKind,
+    pub select: Option<&'a [SelectItem]>,
+    /// Delegated (or ReadBasic) callers see the reduced educationUser property set.
+    pub reduced: bool,
+    pub include_hidden: bool,
+}
+
+impl<'a> View<'a> {
+    pub fn new(ctx: &Ctx, kind: EntityKind, select: Option<&'a [SelectItem]>) -> Self {
+        View {
+            version: ctx.version,
+            kind,
+            select,
+            reduced: kind == EntityKind::User && ctx.reduced_users(),
+            include_hidden: ctx.prefs.include_unknown_enum_members,
+        }
+    }
+
+    fn selects(&self, name: &str) -> bool {
+        self.select.is_some_and(|s| {
+            s.iter()
+                .any(|item| item.0.first().is_some_and(|n| n == name))
+        })
+    }
+}
+
+/// The stored document as this caller sees it, untouched when possible.
+pub fn render<'d>(doc: &'d str, view: &View<'_>) -> Cow<'d, str> {
+    if view.select.is_none() && !view.reduced && !mask::may_need(doc, view) {
+        if view.kind != EntityKind::User {
+            return Cow::Borrowed(doc);
+        }
+        match strip_member(doc, SELECT_ONLY_USER_PROPERTY) {
+            Strip::Absent => return Cow::Borrowed(doc),
+            Strip::Stripped(s) => return Cow::Owned(s),
+            Strip::Complex => {}
+        }
+    }
+    match serde_json::from_str::<Value>(doc) {
+        Ok(value) => Cow::Owned(shape(value, view).to_string()),
+        // Stored documents are always JSON; pass anything else through rather than fail.
+        Err(_) => Cow::Borrowed(doc),
+    }
+}
+
+/// The parsed counterpart of `render`, for payloads that are assembled further
+/// (`$expand`).
+pub fn shape(mut value: Value, view: &View<'_>) -> Value {
+    if view.reduced {
+        let reduced: Vec<SelectItem> = REDUCED_USER_PROPERTIES
+            .iter()
+            .map(|p| SelectItem(p.split('/').map(str::to_string).collect()))
+            .collect();
+        value = project(&value, &reduced);
+    }
+    if let Some(select) = view.select {
+        value = project(&value, select);
+    }
+    if view.kind == EntityKind::User && !view.selects(SELECT_ONLY_USER_PROPERTY) {
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove(SELECT_ONLY_USER_PROPERTY);
+        }
+    }
+    mask::mask(&mut value, view);
+    value
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Strip {
+    Absent,
+    Stripped(String),
+    /// Present but not in the simple top-level form: use the parsing path.
+    Complex,
+}
+
+/// Removes the top-level member `"key": <string without escapes | null>` from a JSON
+/// object text without parsing it.
+pub fn strip_member(doc: &str, key: &str) -> Strip {
+    let needle = format!("\"{key}\"");
+    let Some(start) = doc.find(&needle) else {
+        return Strip::Absent;
+    };
+    if doc[start + needle.len()..].contains(&needle) || depth_at(doc, start) != Some(1) {
+        return Strip::Complex;
+    }
+    let bytes = doc.as_bytes();
+    let mut i = start + needle.len();
+    let skip_ws = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    i = skip_ws(i);
+    if bytes.get(i) != Some(&b':') {
+        return Strip::Complex;
+    }
+    i = skip_ws(i + 1);
+    let end = if doc[i..].starts_with("null") {
+        i + 4
+    } else if bytes.get(i) == Some(&b'"') {
+        match doc[i + 1..].find(['"', '\\']) {
+            Some(j) if bytes[i + 1 + j] == b'"' => i + 1 + j + 1,
+            _ => return Strip::Complex,
+        }
+    } else {
+        return Strip::Complex;
+    };
+    // Remove the member together with one neighbouring comma.
+    let before = doc[..start].trim_end();
+    let after = doc[end..].trim_start();
+    if let Some(b) = before.strip_suffix(',') {
+        Strip::Stripped(format!("{b}{after}"))
+    } else if let Some(a) = after.strip_prefix(',') {
+        Strip::Stripped(format!("{before}{}", a.trim_start()))
+    } else {
+        Strip::Stripped(format!("{before}{after}"))
+    }
+}
+
+/// Nesting depth of objects/arrays at byte `pos` (outside strings), or `None` when `pos`
+/// lies inside a string.
+fn depth_at(doc: &str, pos: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in &doc.as_bytes()[..pos] {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    (!in_string).then_some(depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splices_the_context_in_front() {
+        assert_eq!(
+            splice_context("http://h/c", r#"{"a":1}"#),
+            r#"{"@odata.context":"http://h/c","a":1}"#
+        );
+        assert_eq!(splice_context("x\"y", "{}"), r#"{"@odata.context":"x\"y"}"#);
+    }
+
+    #[test]
+    fn strips_a_simple_member_anywhere() {
+        let key = "k";
+        assert_eq!(
+            strip_member(r#"{"a":1,"k":"2024-01-01T00:00:00Z","b":2}"#, key),
+            Strip::Stripped(r#"{"a":1,"b":2}"#.into())
+        );
+        assert_eq!(
+            strip_member(r#"{"k":null,"b":2}"#, key),
+            Strip::Stripped(r#"{"b":2}"#.into())
+        );
+        assert_eq!(
+            strip_member(r#"{"a":1, "k": "x"}"#, key),
+            Strip::Stripped(r#"{"a":1}"#.into())
+        );
+        assert_eq!(strip_member(r#"{"a":1}"#, key), Strip::Absent);
+        // Nested, escaped or non-string values take the parsing path.
+        assert_eq!(strip_member(r#"{"a":{"k":"x"}}"#, key), Strip::Complex);
+        assert_eq!(strip_member(r#"{"a":"k"}"#, key), Strip::Complex);
+        assert_eq!(strip_member(r#"{"k":"a\"b"}"#, key), Strip::Complex);
+        assert_eq!(strip_member(r#"{"k":5}"#, key), Strip::Complex);
+    }
+}

@@ -1,0 +1,260 @@
+//! OData query options on the roster collections, paging and absolute links.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::*;
+use serde_json::{json, Value};
+
+async fn five_users(t: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for (nick, role) in [
+        ("ann", "student"),
+        ("ben", "teacher"),
+        ("cat", "student"),
+        ("dan", "student"),
+        ("eve", "teacher"),
+    ] {
+        out.push(t.user(nick, role).await);
+    }
+    out
+}
+
+fn names(v: &Value) -> Vec<String> {
+    values(v)
+        .iter()
+        .map(|x| x["mailNickname"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn filter_select_orderby() {
+    let t = TestApp::new().await;
+    five_users(&t).await;
+    let v = t.get("/v1.0/education/users?$filter=primaryRole%20eq%20%27teacher%27&$orderby=displayName%20desc").await.expect(200).json();
+    assert_eq!(names(&v), ["eve", "ben"]);
+    let v = t
+        .get("/v1.0/education/users?$filter=student/externalId%20eq%20%27X-cat%27")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(names(&v), ["cat"]);
+    let v = t.get("/v1.0/education/users?$filter=startswith(displayName,'User%20d')%20or%20mailNickname%20in%20('ann')&$orderby=mailNickname").await.expect(200).json();
+    assert_eq!(names(&v), ["ann", "dan"]);
+    let v = t
+        .get("/v1.0/education/users?$select=id,displayName,student/externalId&$orderby=displayName")
+        .await
+        .expect(200)
+        .json();
+    let first = values(&v)[0].clone();
+    assert_eq!(first["displayName"], "User ann");
+    assert_eq!(first["student"], json!({"externalId": "X-ann"}));
+    assert_eq!(first["@odata.type"], "#microsoft.graph.educationUser");
+    assert!(
+        first.get("mail").is_none() && first.get("refreshTokensValidFromDateTime").is_none(),
+        "{first}"
+    );
+}
+
+#[tokio::test]
+async fn bad_options_are_400s_that_name_the_problem() {
+    let t = TestApp::new().await;
+    let (code, msg) = t
+        .get("/v1.0/education/users?$filter=shoeSize%20eq%2042")
+        .await
+        .expect(400)
+        .error();
+    assert!(!code.is_empty());
+    assert!(msg.contains("shoeSize"), "{msg}");
+    let (_, msg) = t
+        .get("/v1.0/education/users?$top=1000")
+        .await
+        .expect(400)
+        .error();
+    assert!(msg.contains("1000") && msg.contains("999"), "{msg}");
+    let (_, msg) = t
+        .get("/v1.0/education/users?$search=%22ada%22")
+        .await
+        .expect(400)
+        .error();
+    assert!(msg.contains("$search"), "{msg}");
+    let (_, msg) = t
+        .get("/v1.0/education/classes?$select=nope")
+        .await
+        .expect(400)
+        .error();
+    assert!(msg.contains("nope"), "{msg}");
+    let (_, msg) = t
+        .get("/v1.0/education/users?$skiptoken=garbage!")
+        .await
+        .expect(400)
+        .error();
+    assert!(msg.contains("skiptoken"), "{msg}");
+    t.get("/v1.0/education/users?$expand=assignments")
+        .await
+        .expect(400);
+}
+
+#[tokio::test]
+async fn paging_follows_absolute_next_links() {
+    let t = TestApp::new().await;
+    let mut all = five_users(&t).await;
+    all.sort();
+    let mut seen = Vec::new();
+    let mut url = "/v1.0/education/users?$top=2&$count=true&$select=id".to_string();
+    let mut pages = 0;
+    loop {
+        let v = t.get(&url).await.expect(200).json();
+        assert_eq!(v["@odata.count"], 5);
+        seen.extend(ids(&v));
+        pages += 1;
+        match v["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.starts_with("http://127.0.0.1:8080/v1.0/education/users?"),
+                    "{next}"
+                );
+                assert!(
+                    next.contains("$top=2")
+                        && next.contains("$select=id")
+                        && next.contains("$skiptoken="),
+                    "{next}"
+                );
+                url = path_of(next);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    seen.sort();
+    assert_eq!(seen, all);
+    // $skip works too.
+    assert_eq!(
+        ids(&t.get("/v1.0/education/users?$skip=4").await.json()).len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn max_page_size_preference() {
+    let t = TestApp::new().await;
+    five_users(&t).await;
+    let req = Request::get("/v1.0/education/users")
+        .header("authorization", format!("Bearer {}", t.admin))
+        .header("prefer", "odata.maxpagesize=3")
+        .body(Body::empty())
+        .unwrap();
+    let r = t.send(req).await.expect(200);
+    assert_eq!(r.header("preference-applied"), "odata.maxpagesize=3");
+    assert_eq!(values(&r.json()).len(), 3);
+    assert!(r.json()["@odata.nextLink"].is_string());
+}
+
+#[tokio::test]
+async fn counts_in_both_forms() {
+    let t = TestApp::new().await;
+    five_users(&t).await;
+    let r = t.get("/v1.0/education/users/$count").await.expect(200);
+    assert!(
+        r.header("content-type").starts_with("text/plain"),
+        "{}",
+        r.header("content-type")
+    );
+    assert_eq!(r.text(), "5");
+    assert_eq!(
+        t.get("/v1.0/education/users/$count?$filter=primaryRole%20eq%20%27student%27")
+            .await
+            .text(),
+        "3"
+    );
+    let v = t
+        .get("/v1.0/education/users?$count=true&$top=1")
+        .await
+        .json();
+    assert_eq!(v["@odata.count"], 5);
+    assert!(t
+        .get("/v1.0/education/users")
+        .await
+        .json()
+        .get("@odata.count")
+        .is_none());
+    assert_eq!(t.get("/v1.0/education/classes/$count").await.text(), "0");
+}
+
+#[tokio::test]
+async fn forwarded_headers_shape_links_and_double_slashes_collapse() {
+    let t = TestApp::new().await;
+    five_users(&t).await;
+    let req = Request::get("/v1.0//education//users?$top=2")
+        .header("authorization", format!("Bearer {}", t.admin))
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "graph.school.example")
+        .body(Body::empty())
+        .unwrap();
+    let v = t.send(req).await.expect(200).json();
+    assert_eq!(
+        v["@odata.context"],
+        "https://graph.school.example/v1.0/$metadata#education/users"
+    );
+    let next = v["@odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with("https://graph.school.example/v1.0/education/users?$top=2&$skiptoken="),
+        "{next}"
+    );
+}
+
+#[tokio::test]
+async fn expand_navigations() {
+    let t = TestApp::new().await;
+    let c = t.class("c1").await;
+    let s = t.school("North").await;
+    let u = t.user("ann", "student").await;
+    t.link(
+        &format!("/v1.0/education/classes/{c}/members"),
+        &format!("education/users/{u}"),
+    )
+    .await;
+    t.link(
+        &format!("/v1.0/education/schools/{s}/classes"),
+        &format!("education/classes/{c}"),
+    )
+    .await;
+    let v = t
+        .get(&format!(
+            "/v1.0/education/classes/{c}?$expand=members($select=id,displayName),schools"
+        ))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        v["members"],
+        json!([{"@odata.type": "#microsoft.graph.educationUser", "id": u, "displayName": "User ann"}])
+    );
+    assert_eq!(v["schools"][0]["id"], s);
+    let v = t
+        .get(&format!("/v1.0/education/users?$expand=classes&$select=id"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(values(&v)[0]["classes"][0]["id"], c);
+    let v = t
+        .get(&format!("/v1.0/education/classes/{c}?$expand=group"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(v["group"]["@odata.type"], "#microsoft.graph.group");
+}
+
+#[tokio::test]
+async fn metadata_is_public_xml() {
+    let t = TestApp::new().await;
+    for v in ["v1.0", "beta"] {
+        let r = t.get_as(&format!("/{v}/$metadata"), "").await.expect(200);
+        assert!(r.header("content-type").starts_with("application/xml"));
+        assert!(r.text().contains("educationUser"));
+    }
+    let beta = t.get_as("/beta/$metadata", "").await.text();
+    let v1 = t.get_as("/v1.0/$metadata", "").await.text();
+    assert!(beta.contains("faculty") && !v1.contains("faculty"));
+}
