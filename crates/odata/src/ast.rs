@@ -103,7 +103,8 @@ pub struct SelectItem(pub Vec<String>);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpandItem {
-    /// Navigation property name (`members`, `schools`, ...).
+    /// Navigation property name (`members`, `schools`, ...), or `*` for `$expand=*`
+    /// (every navigation; the server expands the ones it supports).
     pub nav: String,
     /// Nested `$select` inside `$expand=members($select=id,displayName)`.
     pub select: Option<Vec<SelectItem>>,
@@ -117,7 +118,7 @@ pub struct OrderBy {
     pub desc: bool,
 }
 
-/// Everything the query string said, parsed and (after `query::bind`) checked.
+/// Everything the query string said, parsed and checked by `query::parse`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOptions {
     pub filter: Option<Expr>,

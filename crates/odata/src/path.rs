@@ -50,6 +50,44 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, ODataError> {
     Ok(out)
 }
 
+/// Parses the target of a reference (`@odata.id` of a `$ref` body, `@id` of a `$ref`
+/// DELETE) into segments: an absolute URL on any host (`https://graph.microsoft.com/v1.0/
+/// education/users/{id}`), or a relative one (`/beta/users/{id}`, `education/users/{id}`).
+/// The scheme and authority, a leading API version segment, and any query or fragment are
+/// dropped; which collections are acceptable is the caller's decision.
+pub fn parse_reference(url: &str) -> Result<Vec<Segment>, ODataError> {
+    let url = url.trim();
+    let path = match url.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty() && scheme.bytes().all(|c| c.is_ascii_alphabetic()) =>
+        {
+            rest.find('/').map_or("", |i| &rest[i..])
+        }
+        Some(_) => {
+            return Err(ODataError::bad_request(format!(
+                "'{url}' is not a valid reference URL."
+            )))
+        }
+        None => url,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mut segs = parse_path(path)?;
+    if segs
+        .first()
+        .and_then(Segment::name)
+        .and_then(crate::ApiVersion::from_segment)
+        .is_some()
+    {
+        segs.remove(0);
+    }
+    if segs.is_empty() {
+        return Err(ODataError::bad_request(format!(
+            "'{url}' does not name an entity."
+        )));
+    }
+    Ok(segs)
+}
+
 fn decode(raw: &str) -> Result<String, ODataError> {
     check_escapes(raw).map_err(|at| {
         ODataError::bad_request(format!(

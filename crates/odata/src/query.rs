@@ -21,7 +21,7 @@ mod lexer;
 mod print;
 mod select;
 
-use percent_encoding::percent_decode_str;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::schema::{EntityType, StructuredType};
 use crate::{Expr, ODataError, QueryOptions, Schema};
@@ -83,6 +83,35 @@ fn option_of(name: &str) -> Result<Option<Opt>, ODataError> {
     Err(ODataError::bad_request(format!(
         "Unknown query option '{name}'."
     )))
+}
+
+/// Characters escaped by `encode_component`: those that would end or change the meaning
+/// of a query parameter, plus `%` itself and anything not printable ASCII.
+const QUERY_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'=')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// Percent-encodes a query parameter value for links the server writes
+/// (`@odata.nextLink`); `decode_component` reverses it. `$`, `'`, `,`, `/`, `:`, `(`, `)`
+/// stay readable.
+pub fn encode_component(value: &str) -> String {
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// Percent-decodes one query component; `+` is kept as a plus sign.
@@ -223,3 +252,5 @@ pub fn parse_filter(text: &str, schema: &Schema, entity_type: &str) -> Result<Ex
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_options;

@@ -154,3 +154,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn references_on_any_host() {
+    let want = [n("education"), n("users"), n("u1")];
+    for url in [
+        "https://graph.microsoft.com/v1.0/education/users/u1",
+        "http://127.0.0.1:8080/beta/education/users/u1?x=1",
+        "http://localhost//v1.0//education/users/u1#frag",
+        "/v1.0/education/users/u1",
+        "education/users/u1",
+        "https://graph.microsoft.com/v1.0/education/users('u1')",
+    ] {
+        assert_eq!(parse_reference(url).unwrap(), want, "{url}");
+    }
+    assert_eq!(
+        parse_reference("https://h/v1.0/directoryObjects/u1").unwrap(),
+        [n("directoryObjects"), n("u1")]
+    );
+    assert!(parse_reference("https://graph.microsoft.com").is_err());
+    assert!(parse_reference("https://h/v1.0/").is_err());
+    assert!(parse_reference("1://h/x").is_err());
+}
+
+proptest! {
+    #[test]
+    fn references_never_panic(s in "\\PC{0,60}") {
+        let _ = parse_reference(&s);
+    }
+}
