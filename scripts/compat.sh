@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The compatibility suite: the real `edugraph` binary, driven by the official Python Graph
+# SDK (compat/, pinned in compat/requirements.txt).
+#
+#   scripts/compat.sh [pytest args...]      e.g. scripts/compat.sh -k delta -x
+#
+# 1. creates the virtual environment .venv/compat (again when compat/requirements.txt
+#    changed) and installs the pinned SDKs from PyPI;
+# 2. builds the binary. The debug profile on purpose: `cargo test --workspace` (run just
+#    before this by scripts/test.sh) has already compiled it, so CI pays no second, much
+#    slower optimised build; dependencies are optimised even in debug (Cargo.toml), which
+#    is all the suite needs. EDUGRAPH_COMPAT_PROFILE=release switches;
+# 3. starts `edugraph serve --in-memory --dev` on a free loopback port, waits for
+#    /_edugraph/health, mints an app token with POST /_edugraph/tokens;
+# 4. runs pytest, then stops the server whatever happened.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+venv=.venv/compat
+requirements=compat/requirements.txt
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum "$requirements" | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== compat: preparing $venv"
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    echo "python3 with venv is missing; installing it from Debian's packages"
+    apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
+  fi
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$want" >"$stamp"
+fi
+
+profile=${EDUGRAPH_COMPAT_PROFILE:-debug}
+echo "== compat: building edugraph ($profile)"
+if [ "$profile" = release ]; then
+  cargo build --locked --release -p edugraph-server --bin edugraph
+else
+  cargo build --locked -p edugraph-server --bin edugraph
+fi
+target_dir=$(cargo metadata --format-version 1 --no-deps | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+bin="$target_dir/$profile/edugraph"
+
+port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+work=$(mktemp -d)
+log="$work/server.log"
+
+"$bin" serve --in-memory --dev --listen "127.0.0.1:$port" >"$log" 2>&1 &
+server_pid=$!
+stop_server() {
+  if kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap stop_server EXIT
+
+show_log() {
+  echo "---- server log (last 60 lines) ----"
+  tail -n 60 "$log" || true
+}
+
+echo "== compat: waiting for $base/_edugraph/health"
+deadline=$((SECONDS + 120))
+until curl -fsS "$base/_edugraph/health" >/dev/null 2>&1; do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "the server exited before it became healthy"
+    show_log
+    exit 1
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "the server did not become healthy within 120 s"
+    show_log
+    exit 1
+  fi
+  sleep 0.2
+done
+
+token=$(curl -fsS -X POST "$base/_edugraph/tokens" -H 'content-type: application/json' \
+  -d '{"app": true, "roles": ["EduRoster.ReadWrite.All"]}' |
+  "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin).get("access_token") or "")') || token=
+if [ -z "$token" ]; then
+  echo "could not obtain an app token from $base/_edugraph/tokens"
+  show_log
+  exit 1
+fi
+
+echo "== compat: pytest against $base"
+status=0
+EDUGRAPH_URL="$base" EDUGRAPH_APP_TOKEN="$token" \
+  "$venv/bin/python" -m pytest -c "$root/compat/pytest.ini" --rootdir "$root/compat" "$root/compat" "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  show_log
+fi
+exit "$status"
