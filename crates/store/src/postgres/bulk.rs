@@ -63,6 +63,11 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        // Fresh statistics: plans made for the tables' old sizes (nested loops over "tiny"
+        // tables) turn quadratic after a bulk load, and autovacuum only catches up later.
+        sqlx::query("ANALYZE entities, links, changes")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }
