@@ -80,7 +80,7 @@ async fn me_and_its_navigations_for_a_signed_in_user() {
             .await
             .expect(200)
             .json()),
-        [c1.clone()]
+        [c1.as_str()]
     );
     assert_eq!(
         ids(&t
@@ -88,7 +88,7 @@ async fn me_and_its_navigations_for_a_signed_in_user() {
             .await
             .expect(200)
             .json()),
-        [s.clone()]
+        [s.as_str()]
     );
     assert_eq!(
         t.get_as("/v1.0/education/me/user", &token)

@@ -84,7 +84,7 @@ async fn members_and_teachers_by_ref() {
             .await
             .expect(200)
             .json()),
-        [teacher.clone()]
+        [teacher.as_str()]
     );
 
     // $ref listing: absolute URLs of the caller's origin.
@@ -126,7 +126,7 @@ async fn members_and_teachers_by_ref() {
     t.delete(&format!("{members}/$ref?@id={encoded}"))
         .await
         .expect(204);
-    assert_eq!(ids(&t.get(&members).await.json()), [s3.clone()]);
+    assert_eq!(ids(&t.get(&members).await.json()), [s3.as_str()]);
     t.delete(&format!("{members}/{s1}/$ref")).await.expect(404);
     t.delete(&format!(
         "/v1.0/education/classes/{c}/teachers/{teacher}/$ref"
@@ -197,7 +197,7 @@ async fn class_schools_and_group() {
         .await
         .expect(200)
         .json();
-    assert_eq!(ids(&schools), [s.clone()]);
+    assert_eq!(ids(&schools), [s.as_str()]);
     assert_eq!(
         schools["value"][0]["@odata.type"],
         "#microsoft.graph.educationSchool"
@@ -292,7 +292,7 @@ async fn delegated_member_listing_is_for_members_only() {
         .await
         .expect(200)
         .json();
-    assert_eq!(ids(&all), [c.clone()]);
+    assert_eq!(ids(&all), [c.as_str()]);
     // Roster writes need the application permission.
     let (code, msg) = t
         .call(

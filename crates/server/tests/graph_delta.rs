@@ -144,14 +144,14 @@ async fn class_delta_reports_membership_changes() {
         .await
         .expect(200)
         .json();
-    assert_eq!(ids(&v), [c.clone()]);
+    assert_eq!(ids(&v), [c.as_str()]);
     let delta = path_of(v["@odata.deltaLink"].as_str().unwrap());
     t.link(
         &format!("/v1.0/education/classes/{c}/members"),
         &format!("education/users/{u}"),
     )
     .await;
-    assert_eq!(ids(&t.get(&delta).await.expect(200).json()), [c.clone()]);
+    assert_eq!(ids(&t.get(&delta).await.expect(200).json()), [c.as_str()]);
 }
 
 #[tokio::test]

@@ -233,7 +233,7 @@ async fn expand_navigations() {
     );
     assert_eq!(v["schools"][0]["id"], s);
     let v = t
-        .get(&format!("/v1.0/education/users?$expand=classes&$select=id"))
+        .get("/v1.0/education/users?$expand=classes&$select=id")
         .await
         .expect(200)
         .json();

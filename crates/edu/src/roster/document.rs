@@ -13,10 +13,11 @@ use crate::Caller;
 /// part present, unused parts `null`).
 pub fn created_by(caller: &Caller) -> Value {
     match caller {
+        // Graph keeps the `user` object even when no user acted, with a null id.
         Caller::App { app_id, .. } => json!({
             "application": {"id": app_id, "displayName": null},
             "device": null,
-            "user": null,
+            "user": {"id": null, "displayName": null},
         }),
         Caller::User {
             app_id, user_id, ..
