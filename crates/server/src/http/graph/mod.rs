@@ -13,6 +13,7 @@ mod directory;
 pub mod dispatch;
 mod entity;
 mod expand;
+mod handlers;
 mod mask;
 mod me;
 mod navs;
@@ -98,7 +99,7 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
     let schema = Schema::get(version);
     let Some(caller) = caller else {
         // Public operations need no caller; today that is `$metadata` alone.
-        return Ok(dispatch::metadata(schema));
+        return Ok(handlers::metadata(schema));
     };
     let grant = access::authorize(op, &caller).map_err(denied)?;
 
@@ -133,7 +134,7 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
         base,
         body,
     };
-    dispatch::run(&ctx, op, &keys).await
+    handlers::run(&ctx, op, &keys).await
 }
 
 /// 405 with the Graph envelope and the `Allow` header.
