@@ -79,12 +79,11 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
     let rest = segments_raw[1..].join("/");
     let segments = parse_path(&rest)?;
     let verb = Verb::parse(&parts.method);
-    let op = match dispatch::resolve(&segments, verb) {
+    let (op, keys) = match dispatch::resolve(&segments, verb) {
         Resolved::Found { op, keys } => (op, keys),
         Resolved::NotFound => return Err(unrouted()),
         Resolved::MethodNotAllowed(allow) => return Ok(method_not_allowed(&parts.method, &allow)),
     };
-    let (op, keys) = op;
 
     let policy = access::policy(op);
     let caller = if policy.rule == Rule::Public {

@@ -8,7 +8,7 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use edugraph_odata::path::{parse_path, Segment};
+use edugraph_odata::path::{parse_reference, Segment};
 use edugraph_store::{EntityKind, ListQuery, StoreError};
 
 use super::collection::{link, require_source, window};
@@ -118,15 +118,7 @@ async fn missing_end(ctx: &Ctx, nav: &Nav, id: &str, target: &str) -> ApiError {
 /// The id named by an `@odata.id` / `@id` URL for an object of kind `target`.
 pub fn target_id(url: &str, target: EntityKind) -> ApiResult<String> {
     let invalid = || ApiError::bad_request(format!("Invalid object identifier '{url}'."));
-    let without_query = url.trim().split(['?', '#']).next().unwrap_or("");
-    let path = match without_query.find("://") {
-        Some(pos) => {
-            let rest = &without_query[pos + 3..];
-            rest.find('/').map_or("", |i| &rest[i..])
-        }
-        None => without_query,
-    };
-    let segments = parse_path(path).map_err(|_| invalid())?;
+    let segments = parse_reference(url).map_err(|_| invalid())?;
     let names: Vec<&str> = segments
         .iter()
         .map(|s| match s {
