@@ -258,3 +258,60 @@ async fn metadata_is_public_xml() {
     let v1 = t.get_as("/v1.0/$metadata", "").await.text();
     assert!(beta.contains("faculty") && !v1.contains("faculty"));
 }
+
+#[tokio::test]
+async fn beta_links_and_the_root() {
+    let t = TestApp::new().await;
+    five_users(&t).await;
+    let v = t
+        .get("/beta/education/users?$top=2")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        v["@odata.context"],
+        "http://127.0.0.1:8080/beta/$metadata#education/users"
+    );
+    assert!(v["@odata.nextLink"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:8080/beta/education/users?"));
+    let root = t.get("/v1.0/education").await.expect(200).json();
+    assert_eq!(
+        root,
+        json!({"@odata.context": "http://127.0.0.1:8080/v1.0/$metadata#education"})
+    );
+}
+
+#[tokio::test]
+async fn delegated_expand_of_members_follows_the_membership_rule() {
+    let t = TestApp::new().await;
+    let c = t.class("c1").await;
+    let member = t.user("mem", "student").await;
+    let outsider = t.user("out", "student").await;
+    t.link(
+        &format!("/v1.0/education/classes/{c}/members"),
+        &format!("education/users/{member}"),
+    )
+    .await;
+    let url = format!("/v1.0/education/classes/{c}?$expand=members");
+    let v = t
+        .get_as(&url, &t.user_token(&member, &[READ]))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(v["members"][0]["id"], member);
+    assert!(
+        v["members"][0].get("mail").is_none(),
+        "expanded users are reduced too"
+    );
+    t.get_as(&url, &t.user_token(&outsider, &[READ]))
+        .await
+        .expect(403);
+    t.get_as(
+        "/v1.0/education/classes?$expand=members",
+        &t.user_token(&outsider, &[READ]),
+    )
+    .await
+    .expect(403);
+}
