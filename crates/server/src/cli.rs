@@ -198,6 +198,7 @@ pub const DEV_APP_ROLES: &[&str] = &[
     "EduAssignments.ReadWrite.All",
     "EduCurricula.ReadWrite.All",
     "EduAdministration.ReadWrite.All",
+    "Directory.Read.All",
 ];
 /// Delegated permissions of the printed teacher token.
 pub const DEV_TEACHER_SCOPES: &[&str] = &[
@@ -205,6 +206,7 @@ pub const DEV_TEACHER_SCOPES: &[&str] = &[
     "EduAssignments.ReadWrite",
     "EduCurricula.ReadWrite",
     "User.Read",
+    "Directory.Read.All",
 ];
 /// Delegated permissions of the printed student token.
 pub const DEV_STUDENT_SCOPES: &[&str] = &[
@@ -212,6 +214,7 @@ pub const DEV_STUDENT_SCOPES: &[&str] = &[
     "EduAssignments.ReadWrite",
     "EduCurricula.Read",
     "User.Read",
+    "Directory.Read.All",
 ];
 
 /// What `serve --dev` prints on standard output: where it listens, persona tokens and a

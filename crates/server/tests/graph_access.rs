@@ -33,7 +33,8 @@ async fn me_and_its_navigations_for_a_signed_in_user() {
         &format!("education/users/{me}"),
     )
     .await;
-    let token = t.user_token(&me, &[READ]);
+    // `/me/user` is a directory object: it also needs `User.Read`.
+    let token = t.user_token(&me, &[READ, "User.Read"]);
 
     let v = t
         .get_as("/v1.0/education/me", &token)
@@ -177,16 +178,25 @@ async fn delegated_reads_and_app_only_listing() {
 async fn app_permissions() {
     let t = TestApp::new().await;
     let u = t.user("ann", "student").await;
+    // `EduRoster.ReadBasic.All` grants the delta functions only, with the reduced view.
     let basic = t.app_token(TENANT_A, &["EduRoster.ReadBasic.All"]);
     let v = t
-        .get_as(&format!("/v1.0/education/users/{u}"), &basic)
+        .get_as("/v1.0/education/users/delta", &basic)
         .await
         .expect(200)
         .json();
+    let first = &values(&v)[0];
+    assert_eq!(first["id"], u);
     assert!(
-        v.get("mail").is_none(),
-        "ReadBasic.All sees the reduced set: {v}"
+        first.get("mail").is_none(),
+        "ReadBasic.All sees the reduced set: {first}"
     );
+    let (_, msg) = t
+        .get_as(&format!("/v1.0/education/users/{u}"), &basic)
+        .await
+        .expect(403)
+        .error();
+    assert!(msg.contains("EduRoster.Read.All"), "{msg}");
     let read = t.app_token(TENANT_A, &["EduRoster.Read.All"]);
     assert_eq!(
         t.get_as(&format!("/v1.0/education/users/{u}"), &read)

@@ -1,4 +1,4 @@
-//! Policy checks for the three kinds of caller the roster surface sees.
+//! The policy table and `authorize` for the kinds of caller the roster surface sees.
 
 use super::*;
 
@@ -17,54 +17,104 @@ fn user(scopes: &[&str]) -> Caller {
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
     }
 }
+use crate::Caller;
+
+#[track_caller]
+fn forbidden(op: Op, caller: &Caller) -> String {
+    match authorize(op, caller) {
+        Err(Denied::Forbidden(m)) => m,
+        other => panic!("{op:?} for {caller:?}: {other:?}"),
+    }
+}
+
+#[test]
+fn every_row_is_well_formed() {
+    for op in Op::ALL {
+        let p = policy(*op);
+        if p.access == Access::Public {
+            assert_eq!(*op, Op::Metadata, "only $metadata is public");
+            continue;
+        }
+        assert!(
+            p.delegated.is_some() || p.application.is_some(),
+            "{op:?} grants nobody"
+        );
+        for name in p.delegated_also.iter().chain(p.application_also) {
+            assert!(permission::is_known(name), "{op:?}: unknown {name}");
+        }
+        if p.delegated.is_none() {
+            assert!(p.delegated_also.is_empty() && p.class_rule == ClassRule::Anyone);
+        }
+        if p.application.is_none() {
+            assert!(p.application_also.is_empty());
+        }
+    }
+}
 
 #[test]
 fn roster_writes_need_the_application_permission() {
     let g = authorize(Op::CreateUser, &app(&["EduRoster.ReadWrite.All"])).unwrap();
     assert_eq!(g.user_view, UserView::Full);
     assert!(authorize(Op::AddClassMember, &app(&["EduRoster.WriteWrite.All"])).is_ok());
-    match authorize(Op::CreateClass, &app(&["EduRoster.Read.All"])) {
-        Err(Denied::Forbidden(m)) => assert!(m.contains("EduRoster.ReadWrite.All"), "{m}"),
-        other => panic!("{other:?}"),
-    }
-    match authorize(Op::DeleteSchool, &user(&["EduRoster.ReadWrite"])) {
-        Err(Denied::Forbidden(m)) => {
-            assert!(
-                m.contains("application permission EduRoster.ReadWrite.All"),
-                "{m}"
-            )
-        }
-        other => panic!("{other:?}"),
-    }
+    let m = forbidden(Op::CreateClass, &app(&["EduRoster.Read.All"]));
+    assert_eq!(
+        m,
+        "Requires one of the application permissions EduRoster.ReadWrite.All, EduRoster.WriteWrite.All."
+    );
+    let m = forbidden(Op::DeleteSchool, &user(&["EduRoster.ReadWrite"]));
+    assert_eq!(
+        m,
+        "Requires one of the application permissions EduRoster.ReadWrite.All, EduRoster.WriteWrite.All; delegated (user) tokens cannot change the roster."
+    );
 }
 
 #[test]
-fn delegated_reads_get_the_reduced_view() {
-    let g = authorize(Op::GetUser, &user(&["EduRoster.ReadBasic"])).unwrap();
-    assert_eq!(g.user_view, UserView::Reduced);
+fn delegated_reads_take_any_roster_level_and_get_the_reduced_view() {
+    for scope in [
+        "EduRoster.ReadBasic",
+        "EduRoster.Read",
+        "EduRoster.ReadWrite",
+        "EduRoster.Write",
+        "eduroster.readbasic",
+    ] {
+        let g = authorize(Op::GetUser, &user(&[scope])).unwrap();
+        assert_eq!(g.user_view, UserView::Reduced, "{scope}");
+    }
+    let m = forbidden(Op::GetUser, &user(&["User.Read"]));
     assert!(
-        matches!(authorize(Op::GetUser, &user(&["User.Read"])), Err(Denied::Forbidden(m)) if m.contains("EduRoster.ReadBasic"))
+        m.starts_with("Requires one of the delegated permissions EduRoster.ReadBasic,"),
+        "{m}"
     );
-    // Names compare case-insensitively.
-    assert!(authorize(Op::ListClasses, &user(&["eduroster.readbasic"])).is_ok());
+    // Another family's scopes never grant roster reads.
+    forbidden(Op::ListClasses, &user(&["EduAssignments.ReadWrite"]));
+}
+
+#[test]
+fn application_read_basic_grants_only_the_delta_functions() {
+    let basic = app(&["EduRoster.ReadBasic.All"]);
+    for op in [Op::ClassesDelta, Op::SchoolsDelta, Op::UsersDelta] {
+        assert_eq!(authorize(op, &basic).unwrap().user_view, UserView::Reduced);
+    }
+    let m = forbidden(Op::ListClasses, &basic);
+    assert!(m.contains("EduRoster.Read.All"), "{m}");
+    forbidden(Op::GetUser, &basic);
+    // A higher level on the same call sees everything.
+    let both = app(&["EduRoster.ReadBasic.All", "EduRoster.Read.All"]);
+    assert_eq!(
+        authorize(Op::UsersDelta, &both).unwrap().user_view,
+        UserView::Full
+    );
 }
 
 #[test]
 fn user_listing_is_app_only() {
-    assert!(matches!(
-        authorize(Op::ListUsers, &user(&["EduRoster.ReadWrite"])),
-        Err(Denied::Forbidden(_))
-    ));
-    assert!(matches!(
-        authorize(Op::ListSchoolUsers, &user(&["EduRoster.Read"])),
-        Err(Denied::Forbidden(_))
-    ));
-    assert_eq!(
-        authorize(Op::ListUsers, &app(&["EduRoster.ReadBasic.All"]))
-            .unwrap()
-            .user_view,
-        UserView::Reduced
+    let m = forbidden(Op::ListUsers, &user(&["EduRoster.ReadWrite"]));
+    assert!(
+        m.contains("EduRoster.Read.All") && m.contains("cannot call this operation"),
+        "{m}"
     );
+    forbidden(Op::ListSchoolUsers, &user(&["EduRoster.Read"]));
+    forbidden(Op::ListUsers, &app(&["EduRoster.ReadBasic.All"]));
     assert_eq!(
         authorize(Op::ListUsers, &app(&["EduRoster.Read.All"]))
             .unwrap()
@@ -74,14 +124,86 @@ fn user_listing_is_app_only() {
 }
 
 #[test]
+fn directory_objects_need_a_directory_permission_as_well() {
+    let m = forbidden(Op::GetClassGroup, &app(&["EduRoster.ReadWrite.All"]));
+    assert!(
+        m.contains("application permissions Directory.Read.All"),
+        "{m}"
+    );
+    assert!(authorize(
+        Op::GetClassGroup,
+        &app(&["EduRoster.Read.All", "Directory.Read.All"])
+    )
+    .is_ok());
+    let m = forbidden(
+        Op::GetClassGroup,
+        &user(&["EduRoster.ReadBasic", "User.Read"]),
+    );
+    assert!(
+        m.contains("delegated permissions Directory.Read.All"),
+        "{m}"
+    );
+    // User objects: User.Read or Directory.Read.All (delegated), the directory role (app).
+    assert!(authorize(
+        Op::GetMeDirectoryUser,
+        &user(&["EduRoster.ReadBasic", "user.read"])
+    )
+    .is_ok());
+    assert!(authorize(
+        Op::GetUserDirectoryUser,
+        &user(&["EduRoster.Read", "Directory.Read.All"])
+    )
+    .is_ok());
+    forbidden(Op::GetUserDirectoryUser, &user(&["EduRoster.ReadBasic"]));
+    forbidden(
+        Op::GetUserDirectoryUser,
+        &app(&["EduRoster.Read.All", "User.Read"]),
+    );
+    // The extra permission alone grants nothing.
+    forbidden(Op::GetClassGroup, &user(&["Directory.Read.All"]));
+}
+
+#[test]
 fn class_members_carry_the_membership_rule() {
     let g = authorize(Op::ListClassMembers, &user(&["EduRoster.ReadBasic"])).unwrap();
-    assert_eq!(g.rule, Rule::DelegatedClassMembersOnly);
+    assert_eq!(g.class_rule, ClassRule::Members);
+    // Applications see every class.
+    let g = authorize(Op::ListClassMembers, &app(&["EduRoster.Read.All"])).unwrap();
+    assert_eq!(g.class_rule, ClassRule::Anyone);
     assert_eq!(
         authorize(Op::ListClassTeachers, &user(&["EduRoster.ReadBasic"]))
             .unwrap()
-            .rule,
-        Rule::None
+            .class_rule,
+        ClassRule::Anyone
+    );
+}
+
+#[test]
+fn class_roles() {
+    use ClassRole::*;
+    let table = [
+        (ClassRule::Anyone, [true, true, true]),
+        (ClassRule::Members, [true, true, false]),
+        (ClassRule::Teachers, [true, false, false]),
+        (ClassRule::Students, [false, true, false]),
+    ];
+    for (rule, allowed) in table {
+        for (role, ok) in [Teacher, Student, Other].into_iter().zip(allowed) {
+            assert_eq!(rule.allows(role), ok, "{rule:?} {role:?}");
+            assert_eq!(check_class_role(rule, role, "c1").is_ok(), ok);
+        }
+    }
+    assert_eq!(
+        check_class_role(ClassRule::Members, Other, "c-9"),
+        Err(Denied::Forbidden(
+            "The caller is not a member of class c-9.".into()
+        ))
+    );
+    assert_eq!(
+        check_class_role(ClassRule::Teachers, Student, "c-9"),
+        Err(Denied::Forbidden(
+            "The caller is not a teacher of class c-9.".into()
+        ))
     );
 }
 
@@ -92,24 +214,38 @@ fn me_needs_a_signed_in_user() {
         Err(Denied::BadRequest(ME_NEEDS_USER.to_string()))
     );
     assert!(authorize(Op::ListMeClasses, &user(&["EduRoster.ReadBasic"])).is_ok());
-    assert!(matches!(
-        authorize(Op::UpdateMe, &user(&["EduRoster.ReadWrite"])),
-        Err(Denied::Forbidden(_))
-    ));
+    let m = forbidden(Op::UpdateMe, &user(&["EduRoster.ReadWrite"]));
+    assert!(m.contains("EduRoster.ReadWrite.All"), "{m}");
 }
 
 #[test]
-fn delegated_style_names_in_an_app_token_grant_nothing() {
-    assert!(matches!(
-        authorize(Op::ListClasses, &app(&["EduRoster.Read"])),
-        Err(Denied::Forbidden(_))
-    ));
+fn names_of_the_wrong_kind_grant_nothing_and_are_named() {
+    let m = forbidden(
+        Op::ListClasses,
+        &app(&["EduRoster.Read", "EduRoster.ReadWrite"]),
+    );
+    assert!(
+        m.ends_with("The token's roles EduRoster.Read, EduRoster.ReadWrite are delegated permission names: application permissions must end in '.All'."),
+        "{m}"
+    );
+    let m = forbidden(Op::ListClasses, &user(&["EduRoster.ReadWrite.All"]));
+    assert!(
+        m.contains("EduRoster.ReadWrite.All in a delegated (user) token grants nothing"),
+        "{m}"
+    );
+    // No roles at all: the app has not been consented to.
+    let m = forbidden(Op::ListClasses, &app(&[]));
+    assert!(m.contains("carries no roles"), "{m}");
+    // Unrelated names are neither.
+    let m = forbidden(Op::ListClasses, &app(&["User.Read.All"]));
+    assert_eq!(m, "Requires one of the application permissions EduRoster.Read.All, EduRoster.ReadWrite.All, EduRoster.WriteWrite.All.");
 }
 
 #[test]
 fn metadata_is_public() {
     assert_eq!(
-        authorize(Op::Metadata, &app(&[])).unwrap().rule,
-        Rule::Public
+        authorize(Op::Metadata, &app(&[])).unwrap().class_rule,
+        ClassRule::Anyone
     );
+    assert_eq!(policy(Op::Metadata).access, Access::Public);
 }

@@ -30,7 +30,8 @@ fn shared_keys() -> Keys {
 pub struct TestApp {
     pub state: AppState,
     pub app: Router,
-    /// App token of tenant A with `EduRoster.ReadWrite.All`.
+    /// App token of tenant A with `EduRoster.ReadWrite.All` and `Directory.Read.All`
+    /// (the directory objects behind classes and users need the latter too).
     pub admin: String,
 }
 
@@ -98,7 +99,7 @@ impl TestApp {
             app,
             admin: String::new(),
         };
-        t.admin = t.app_token(TENANT_A, &[WRITE]);
+        t.admin = t.app_token(TENANT_A, &[WRITE, "Directory.Read.All"]);
         t
     }
 

@@ -130,7 +130,7 @@ pub async fn require_source(ctx: &Ctx, nav: &Nav, id: &str) -> ApiResult<()> {
     if ctx.store().get(ctx.tenant(), nav.from, id).await?.is_none() {
         return Err(not_found(id));
     }
-    ctx.check_rule(ctx.grant.rule, id).await
+    ctx.check_rule(ctx.grant.class_rule, id).await
 }
 
 /// The paging window of a listing: `(offset, page size, page size to echo as applied)`.

@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use edugraph_edu::access::{self, Denied, Grant, Op, Rule, UserView};
+use edugraph_edu::access::{self, ClassRole, ClassRule, Denied, Grant, Op, UserView};
 use edugraph_edu::Caller;
 use edugraph_odata::{ApiVersion, QueryOptions, Schema};
 use edugraph_store::{EntityKind, Relation, Store};
@@ -106,27 +106,31 @@ impl Ctx {
         Ok(opts)
     }
 
-    /// Enforces the store-backed part of a grant: a delegated caller may list the members
-    /// of a class only when they belong to it (as member or teacher).
-    pub async fn check_rule(&self, rule: Rule, class_id: &str) -> ApiResult<()> {
+    /// Enforces the store-backed part of a grant: a delegated caller's role in class
+    /// `class_id` (teacher, student or neither) against the grant's class rule.
+    pub async fn check_rule(&self, rule: ClassRule, class_id: &str) -> ApiResult<()> {
         let Some(user) = self.caller.user_id() else {
             return Ok(());
         };
-        if rule != Rule::DelegatedClassMembersOnly {
+        if rule == ClassRule::Anyone {
             return Ok(());
         }
         let store = self.store();
         let tenant = self.tenant();
-        if store
+        let role = if store
+            .has_link(tenant, Relation::ClassTeachers, class_id, user)
+            .await?
+        {
+            ClassRole::Teacher
+        } else if store
             .has_link(tenant, Relation::ClassMembers, class_id, user)
             .await?
-            || store
-                .has_link(tenant, Relation::ClassTeachers, class_id, user)
-                .await?
         {
-            return Ok(());
-        }
-        Err(denied(access::not_class_member(class_id)))
+            ClassRole::Student
+        } else {
+            ClassRole::Other
+        };
+        access::check_class_role(rule, role, class_id).map_err(denied)
     }
 
     /// Authorizes a second operation within this request (an `$expand`).

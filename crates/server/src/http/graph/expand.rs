@@ -99,7 +99,7 @@ async fn expand_into(
     for item in items {
         let value = if let Some(nav) = navs::find(kind, &item.nav) {
             let grant = ctx.authorize(nav.list_op)?;
-            ctx.check_rule(grant.rule, id).await?;
+            ctx.check_rule(grant.class_rule, id).await?;
             let limit = item.top.unwrap_or(DEFAULT_EXPAND).clamp(1, MAX_PAGE);
             let query = ListQuery {
                 kind: nav.target,

@@ -26,7 +26,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use edugraph_edu::access::{self, Rule};
+use edugraph_edu::access::{self, Access};
 use edugraph_odata::{path::parse_path, ApiVersion, Schema};
 
 use self::ctx::{denied, Ctx, Prefs};
@@ -86,7 +86,7 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
     };
 
     let policy = access::policy(op);
-    let caller = if policy.rule == Rule::Public {
+    let caller = if policy.access == Access::Public {
         None
     } else {
         Some(

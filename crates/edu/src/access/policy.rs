@@ -1,0 +1,195 @@
+//! The policy table: for every [`Op`], who may call it, as data.
+//!
+//! A row says which kind of token is needed at all ([`Access`]), the least delegated and
+//! least application permission that grant it ([`Need`]; every level covering it grants
+//! it too, see `permission`), any directory permission needed in addition, and the
+//! class-role rule for delegated callers. Rows follow BEHAVIOR.md §1 and Appendix A;
+//! routes Appendix A does not list follow their siblings (`$count` and `$ref` listings
+//! as the listing, `/users/{id}/classes/{id}` as `/users/{id}/classes`, `GET /education`
+//! as a roster read).
+//!
+//! Decisions recorded here:
+//! - Application `EduRoster.ReadBasic.All` grants only the roster delta functions, as
+//!   Appendix A and the per-operation docs list it; every other roster read needs
+//!   `EduRoster.Read.All`.
+//! - The directory objects behind roster entities (`/classes/{id}/group`,
+//!   `/users/{id}/user`, `/me/user`, and `$expand` of them) also need
+//!   `Directory.Read.All` (delegated: or `User.Read` for a user object), as §0.2 says.
+//! - `Member.Read.Hidden` (class members) and `Notes.ReadWrite.All` (submission actions)
+//!   are listed by Graph beside the education permissions, not required; they are not
+//!   enforced.
+//! - Class teachers are listed to any delegated caller with a roster scope; only the
+//!   members listing is limited to the class's members (§0.2).
+
+use super::permission::{Family, Level, Need};
+use super::Op;
+
+/// Which callers reach the permission check at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token needed (`$metadata`).
+    Public,
+    /// Any verified token.
+    Token,
+    /// Only a token with a signed-in user (`/education/me...`); app-only tokens get 400.
+    SignedInUser,
+}
+
+/// A delegated caller's role in the class the path names. Teachers are members too, so
+/// a teacher is never also counted a student.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassRole {
+    Teacher,
+    Student,
+    Other,
+}
+
+/// Which class roles may call an operation with a delegated token. Application callers
+/// act with teacher-like visibility over every class and are not subject to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassRule {
+    /// No class condition.
+    Anyone,
+    /// Teachers and students of the class (its `members`).
+    Members,
+    /// Teachers of the class only.
+    Teachers,
+    /// Students of the class only.
+    Students,
+}
+
+impl ClassRule {
+    pub fn allows(self, role: ClassRole) -> bool {
+        match self {
+            ClassRule::Anyone => true,
+            ClassRule::Members => role != ClassRole::Other,
+            ClassRule::Teachers => role == ClassRole::Teacher,
+            ClassRule::Students => role == ClassRole::Student,
+        }
+    }
+}
+
+/// One row of the permission model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub access: Access,
+    /// Least delegated permission that grants the call; `None`: not supported with
+    /// delegated tokens.
+    pub delegated: Option<Need>,
+    /// Least application permission; `None`: not supported with application tokens.
+    pub application: Option<Need>,
+    /// One of these is needed as well with a delegated token (empty: nothing more).
+    pub delegated_also: &'static [&'static str],
+    /// One of these is needed as well with an application token.
+    pub application_also: &'static [&'static str],
+    /// Delegated callers' role in the class of the path's first key.
+    pub class_rule: ClassRule,
+}
+
+const fn roster(level: Level) -> Option<Need> {
+    Some(Need::new(Family::EduRoster, level))
+}
+
+/// Roster read: delegated `EduRoster.ReadBasic`, application `EduRoster.Read.All`.
+const READ: Policy = Policy {
+    access: Access::Token,
+    delegated: roster(Level::ReadBasic),
+    application: roster(Level::Read),
+    delegated_also: &[],
+    application_also: &[],
+    class_rule: ClassRule::Anyone,
+};
+/// Roster delta functions: the one place `EduRoster.ReadBasic.All` is listed.
+const DELTA: Policy = Policy {
+    application: roster(Level::ReadBasic),
+    ..READ
+};
+/// App-only roster read (`/users`, `/schools/{id}/users`).
+const APP_READ: Policy = Policy {
+    delegated: None,
+    ..READ
+};
+/// Roster write: application `EduRoster.ReadWrite.All` only.
+const WRITE: Policy = Policy {
+    delegated: None,
+    application: roster(Level::ReadWrite),
+    ..READ
+};
+/// Reads of the class's members: delegated callers must belong to the class.
+const MEMBERS_READ: Policy = Policy {
+    class_rule: ClassRule::Members,
+    ..READ
+};
+/// The directory group behind a class.
+const GROUP_READ: Policy = Policy {
+    delegated_also: &["Directory.Read.All"],
+    application_also: &["Directory.Read.All"],
+    ..READ
+};
+/// The directory user behind an educationUser.
+const DIRECTORY_USER_READ: Policy = Policy {
+    delegated_also: &["User.Read", "Directory.Read.All"],
+    application_also: &["Directory.Read.All"],
+    ..READ
+};
+const ME: Policy = Policy {
+    access: Access::SignedInUser,
+    ..READ
+};
+
+/// The policy of every operation (an exhaustive match: an operation cannot exist
+/// without its row).
+pub fn policy(op: Op) -> Policy {
+    use Op::*;
+    match op {
+        Metadata => Policy {
+            access: Access::Public,
+            delegated: None,
+            application: None,
+            ..READ
+        },
+        GetRoot => READ,
+        // schools
+        ListSchools | CountSchools | GetSchool => READ,
+        SchoolsDelta => DELTA,
+        CreateSchool | UpdateSchool | DeleteSchool => WRITE,
+        ListSchoolClasses | CountSchoolClasses | ListSchoolClassRefs => READ,
+        AddSchoolClass | RemoveSchoolClass => WRITE,
+        ListSchoolUsers | CountSchoolUsers | ListSchoolUserRefs => APP_READ,
+        AddSchoolUser | RemoveSchoolUser => WRITE,
+        // classes
+        ListClasses | CountClasses | GetClass => READ,
+        ClassesDelta => DELTA,
+        CreateClass | UpdateClass | DeleteClass => WRITE,
+        ListClassMembers | CountClassMembers | ListClassMemberRefs => MEMBERS_READ,
+        AddClassMember | RemoveClassMember => WRITE,
+        ListClassTeachers | CountClassTeachers | ListClassTeacherRefs => READ,
+        AddClassTeacher | RemoveClassTeacher => WRITE,
+        ListClassSchools | CountClassSchools | GetClassSchool => READ,
+        GetClassGroup => GROUP_READ,
+        // users
+        ListUsers | CountUsers => APP_READ,
+        UsersDelta => DELTA,
+        CreateUser | UpdateUser | DeleteUser => WRITE,
+        GetUser => READ,
+        ListUserClasses | CountUserClasses | GetUserClass => READ,
+        ListUserSchools | CountUserSchools | GetUserSchool => READ,
+        ListUserTaughtClasses | CountUserTaughtClasses | GetUserTaughtClass => READ,
+        GetUserDirectoryUser => DIRECTORY_USER_READ,
+        // me
+        GetMe => ME,
+        // Documented as app-only EduRoster.ReadWrite.All, which no app can use without a
+        // user: delegated callers get 403 naming it, apps the /me 400.
+        UpdateMe => Policy {
+            access: Access::SignedInUser,
+            ..WRITE
+        },
+        ListMeClasses | CountMeClasses | GetMeClass => ME,
+        ListMeSchools | CountMeSchools | GetMeSchool => ME,
+        ListMeTaughtClasses | CountMeTaughtClasses | GetMeTaughtClass => ME,
+        GetMeDirectoryUser => Policy {
+            access: Access::SignedInUser,
+            ..DIRECTORY_USER_READ
+        },
+    }
+}
