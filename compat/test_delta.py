@@ -53,3 +53,11 @@ def test_second_round_sees_only_the_changes(run, graph, names):
 
     items, _, _ = run(delta_round(graph, link))
     assert items == []
+
+
+def test_delta_honours_select(run, graph):
+    params = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(select=["id", "displayName"])
+    page = run(graph.education.users.delta.get(f.config(params)))
+    assert page.value
+    assert all(u.id and u.display_name for u in page.value)
+    assert all(u.user_principal_name is None and u.primary_role is None for u in page.value)
