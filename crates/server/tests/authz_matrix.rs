@@ -1,0 +1,240 @@
+//! The authorization matrix, generated from the policy table: every route of `ROUTES` ×
+//! every method × every kind of caller (no token; applications at each roster level,
+//! with the alias, with delegated-style names, of another tenant; the class's teacher and
+//! student, another class's teacher and student, an administrator, and users with
+//! application names or without a roster scope) gets exactly the status the oracle
+//! derives from the operation's policy row. A refusal's message names what was missing;
+//! a write that succeeds changes the stored state and a refused one changes nothing.
+
+mod authz_support;
+mod common;
+
+use authz_support::oracle::expect;
+use authz_support::{callers, ref_target, snapshot, Fixture};
+use axum::http::Method;
+use common::{user_body, TestApp};
+use edugraph_edu::access::Op;
+use edugraph_server::http::graph::dispatch::{Pat, Verb, ROUTES};
+use serde_json::{json, Value};
+
+fn method(verb: Verb) -> Method {
+    match verb {
+        Verb::Get => Method::GET,
+        Verb::Post => Method::POST,
+        Verb::Patch => Method::PATCH,
+        Verb::Put => Method::PUT,
+        Verb::Delete => Method::DELETE,
+    }
+}
+
+/// Request paths and bodies for the writes, with the targets they need: a fresh entity
+/// to delete (replaced after each successful delete), and `$ref` links put in the state
+/// the write starts from (absent before an add, present before a remove).
+#[derive(Default)]
+struct Writes {
+    n: u32,
+    victims: Vec<(Op, String)>,
+}
+
+impl Writes {
+    async fn prepare(
+        &mut self,
+        t: &TestApp,
+        f: &Fixture,
+        op: Op,
+        pattern: &[Pat],
+    ) -> (String, Value) {
+        use Op::*;
+        self.n += 1;
+        let n = self.n;
+        let renamed = json!({"displayName": format!("Renamed {n}")});
+        let base = "/v1.0/education";
+        match op {
+            CreateSchool => (
+                format!("{base}/schools"),
+                json!({"displayName": format!("W{n}")}),
+            ),
+            CreateClass => (
+                format!("{base}/classes"),
+                json!({"displayName": format!("W{n}"), "mailNickname": format!("w-class-{n}")}),
+            ),
+            CreateUser => (
+                format!("{base}/users"),
+                user_body(&format!("w-user-{n}"), "student"),
+            ),
+            UpdateSchool => (format!("{base}/schools/{}", f.school), renamed),
+            UpdateClass => (format!("{base}/classes/{}", f.class), renamed),
+            UpdateUser => (format!("{base}/users/{}", f.student), renamed),
+            UpdateMe => (format!("{base}/me"), renamed),
+            DeleteSchool | DeleteClass | DeleteUser => {
+                let id = match self.victims.iter().find(|(o, _)| *o == op) {
+                    Some((_, id)) => id.clone(),
+                    None => {
+                        let nick = format!("victim-{n}");
+                        let id = match op {
+                            DeleteSchool => t.school(&nick).await,
+                            DeleteClass => t.class(&nick).await,
+                            _ => t.user(&nick, "student").await,
+                        };
+                        self.victims.push((op, id.clone()));
+                        id
+                    }
+                };
+                let set = match op {
+                    DeleteSchool => "schools",
+                    DeleteClass => "classes",
+                    _ => "users",
+                };
+                (format!("{base}/{set}/{id}"), Value::Null)
+            }
+            _ => {
+                let r = ref_target(op, f).unwrap_or_else(|| panic!("no write plan for {op:?}"));
+                let store = t.state.store();
+                let linked = store
+                    .has_link(common::TENANT_A, r.relation, &r.from, &r.to)
+                    .await
+                    .unwrap();
+                let adding = matches!(
+                    op,
+                    AddSchoolClass | AddSchoolUser | AddClassMember | AddClassTeacher
+                );
+                if adding && linked {
+                    store
+                        .remove_link(common::TENANT_A, r.relation, &r.from, &r.to)
+                        .await
+                        .unwrap();
+                } else if !adding && !linked {
+                    store
+                        .add_link(common::TENANT_A, r.relation, &r.from, &r.to)
+                        .await
+                        .unwrap();
+                }
+                let url = format!(
+                    "https://graph.microsoft.com/v1.0/education/{}/{}",
+                    r.target_set, r.to
+                );
+                let nav = format!("{base}/{}/{}/{}", r.set, r.from, r.nav);
+                match (adding, &pattern[pattern.len() - 2]) {
+                    (true, _) => (format!("{nav}/$ref"), json!({"@odata.id": url})),
+                    (false, Pat::Key) => (format!("{nav}/{}/$ref", r.to), Value::Null),
+                    (false, _) => (format!("{nav}/$ref?@id={url}"), Value::Null),
+                }
+            }
+        }
+    }
+
+    /// Puts a `$ref` write's link back as the fixture has it, so the reads that follow
+    /// see the fixture unchanged.
+    async fn restore(&self, t: &TestApp, f: &Fixture, op: Op) {
+        let Some(r) = ref_target(op, f) else {
+            return;
+        };
+        let store = t.state.store();
+        let tenant = common::TENANT_A;
+        let linked = store
+            .has_link(tenant, r.relation, &r.from, &r.to)
+            .await
+            .unwrap();
+        let want = f.linked(r.relation, &r.from, &r.to);
+        if linked && !want {
+            store
+                .remove_link(tenant, r.relation, &r.from, &r.to)
+                .await
+                .unwrap();
+        } else if want && !linked {
+            store
+                .add_link(tenant, r.relation, &r.from, &r.to)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A deleted victim is gone; the next delete needs a new one.
+    fn deleted(&mut self, op: Op) {
+        self.victims.retain(|(o, _)| *o != op);
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_policy_table_says() {
+    let t = TestApp::new().await;
+    let f = Fixture::build(&t).await;
+    let callers = callers(&t, &f);
+    let mut writes = Writes::default();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut granted = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for route in ROUTES {
+        for (verb, op) in route.methods {
+            for caller in &callers {
+                let expected = expect(*op, *verb, route.pattern, &caller.who, &f);
+                let (uri, body) = match verb {
+                    Verb::Get => (f.read_path(route.pattern), Value::Null),
+                    _ => writes.prepare(&t, &f, *op, route.pattern).await,
+                };
+                let before = snapshot(&t, &f).await;
+                let body = (!body.is_null()).then(|| body.to_string());
+                let resp = t
+                    .call(method(*verb), &uri, &caller.token, body.as_deref())
+                    .await;
+                let after = snapshot(&t, &f).await;
+                checked += 1;
+                let got = resp.status.as_u16();
+                seen.insert(got);
+                let at = format!("{} {uri} as {}", verb.as_str(), caller.label);
+                if got != expected.status {
+                    failures.push(format!(
+                        "{at}: got {got}, expected {}: {}",
+                        expected.status,
+                        resp.text()
+                    ));
+                    continue;
+                }
+                if got == 403 {
+                    let (code, message) = resp.error();
+                    if code != "AccessDenied" {
+                        failures.push(format!("{at}: code {code}"));
+                    }
+                    for m in &expected.mentions {
+                        if !message.contains(m.as_str()) {
+                            failures.push(format!("{at}: message does not name '{m}': {message}"));
+                        }
+                    }
+                }
+                let success = (200..300).contains(&got);
+                granted += usize::from(success);
+                if *verb == Verb::Get {
+                    if before != after {
+                        failures.push(format!("{at}: a read changed the stored state"));
+                    }
+                } else if success {
+                    if before == after {
+                        failures.push(format!("{at}: {got} but nothing changed"));
+                    }
+                    if matches!(op, Op::DeleteSchool | Op::DeleteClass | Op::DeleteUser) {
+                        writes.deleted(*op);
+                    }
+                } else if before != after {
+                    failures.push(format!("{at}: refused with {got} but the state changed"));
+                }
+                writes.restore(&t, &f, *op).await;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} calls differ from the policy table:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // The matrix is not vacuous: it saw every kind of answer.
+    assert!(checked > 900, "only {checked} calls");
+    assert!(granted > 200, "only {granted} granted calls");
+    for status in [200, 201, 204, 400, 401, 403, 404] {
+        assert!(
+            seen.contains(&status),
+            "no call answered {status}: {seen:?}"
+        );
+    }
+}

@@ -1,0 +1,346 @@
+//! The fixture of the authorization matrix: a tenant with a school, a class with its
+//! teacher and student, another class with its own teacher and student, a spare class
+//! for `$ref` writes and an administrator (primaryRole `none`); the callers the matrix
+//! tries; request paths for each route; and a snapshot of the stored state, to tell a
+//! write that happened from a refusal that changed nothing.
+
+pub mod oracle;
+
+use std::collections::BTreeSet;
+
+use edugraph_edu::access::Op;
+use edugraph_server::http::graph::dispatch::Pat;
+use edugraph_store::Relation;
+
+use crate::common::{TestApp, TENANT_A, TENANT_B};
+
+/// Ids of the fixture entities in tenant A.
+pub struct Fixture {
+    pub school: String,
+    /// The class: `teacher` teaches it, `student` and `teacher` are its members.
+    pub class: String,
+    /// Another class, with `other_teacher` and `other_student`.
+    pub other_class: String,
+    /// No links; the target of the `$ref` writes.
+    pub spare_class: String,
+    pub teacher: String,
+    pub student: String,
+    pub other_teacher: String,
+    pub other_student: String,
+    pub admin: String,
+    /// Every stored link, as `(relation, from, to)`.
+    pub links: Vec<(Relation, String, String)>,
+}
+
+impl Fixture {
+    pub async fn build(t: &TestApp) -> Fixture {
+        let mut f = Fixture {
+            school: t.school("Fixture High").await,
+            class: t.class("fx-class").await,
+            other_class: t.class("fx-other").await,
+            spare_class: t.class("fx-spare").await,
+            teacher: t.user("fx-teacher", "teacher").await,
+            student: t.user("fx-student", "student").await,
+            other_teacher: t.user("fx-oteacher", "teacher").await,
+            other_student: t.user("fx-ostudent", "student").await,
+            admin: t.user("fx-admin", "none").await,
+            links: Vec::new(),
+        };
+        use Relation::*;
+        let links = [
+            (ClassMembers, &f.class, &f.teacher),
+            (ClassMembers, &f.class, &f.student),
+            (ClassTeachers, &f.class, &f.teacher),
+            (ClassMembers, &f.other_class, &f.other_teacher),
+            (ClassMembers, &f.other_class, &f.other_student),
+            (ClassTeachers, &f.other_class, &f.other_teacher),
+            (SchoolClasses, &f.school, &f.class),
+            (SchoolUsers, &f.school, &f.teacher),
+            (SchoolUsers, &f.school, &f.student),
+        ];
+        let links: Vec<_> = links
+            .into_iter()
+            .map(|(r, a, b)| (r, a.clone(), b.clone()))
+            .collect();
+        for (relation, from, to) in &links {
+            let (set, nav, target) = match relation {
+                ClassMembers => ("classes", "members", "users"),
+                ClassTeachers => ("classes", "teachers", "users"),
+                SchoolClasses => ("schools", "classes", "classes"),
+                SchoolUsers => ("schools", "users", "users"),
+            };
+            t.link(
+                &format!("/v1.0/education/{set}/{from}/{nav}"),
+                &format!("education/{target}/{to}"),
+            )
+            .await;
+        }
+        f.links = links;
+        f
+    }
+
+    pub fn linked(&self, relation: Relation, from: &str, to: &str) -> bool {
+        self.links
+            .iter()
+            .any(|(r, a, b)| *r == relation && a == from && b == to)
+    }
+
+    pub fn users(&self) -> [&str; 5] {
+        [
+            &self.teacher,
+            &self.student,
+            &self.other_teacher,
+            &self.other_student,
+            &self.admin,
+        ]
+    }
+
+    /// A GET path for `pattern`: keys are the fixture's school, the class, and the
+    /// class's teacher (a member, teacher and school user, so every nested read of a
+    /// user resolves).
+    pub fn read_path(&self, pattern: &[Pat]) -> String {
+        let mut out = String::from("/v1.0");
+        let mut prev = "";
+        for p in pattern {
+            out.push('/');
+            match p {
+                Pat::Lit(l) => {
+                    out.push_str(l);
+                    prev = l;
+                }
+                Pat::Key => out.push_str(match prev {
+                    "schools" => &self.school,
+                    "classes" | "taughtClasses" => &self.class,
+                    "users" => &self.teacher,
+                    other => panic!("no fixture key after '{other}'"),
+                }),
+                Pat::Ref => out.push_str("$ref"),
+                Pat::Count => out.push_str("$count"),
+                Pat::Delta => out.push_str("delta"),
+            }
+        }
+        out
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub enum Who {
+    Anonymous,
+    App {
+        tenant: &'static str,
+        roles: Vec<&'static str>,
+    },
+    /// A signed-in user of tenant A.
+    User {
+        id: String,
+        scopes: Vec<&'static str>,
+    },
+}
+
+pub struct Caller {
+    pub label: &'static str,
+    pub who: Who,
+    pub token: String,
+}
+
+/// The callers of the matrix: no token; applications at every roster level, with the
+/// alias, with delegated-style names, with the directory permission, and of another
+/// tenant; and delegated users by their role in the class, at varied roster levels.
+pub fn callers(t: &TestApp, f: &Fixture) -> Vec<Caller> {
+    let app = |label, tenant, roles: &[&'static str]| {
+        (
+            label,
+            Who::App {
+                tenant,
+                roles: roles.to_vec(),
+            },
+        )
+    };
+    let user = |label, id: &String, scopes: &[&'static str]| {
+        (
+            label,
+            Who::User {
+                id: id.clone(),
+                scopes: scopes.to_vec(),
+            },
+        )
+    };
+    let list = vec![
+        ("no token", Who::Anonymous),
+        app("app without roles", TENANT_A, &[]),
+        app("app with an unrelated role", TENANT_A, &["User.Read.All"]),
+        app("app ReadBasic.All", TENANT_A, &["EduRoster.ReadBasic.All"]),
+        app("app Read.All", TENANT_A, &["EduRoster.Read.All"]),
+        app("app ReadWrite.All", TENANT_A, &["EduRoster.ReadWrite.All"]),
+        app(
+            "app WriteWrite.All (alias)",
+            TENANT_A,
+            &["EduRoster.WriteWrite.All"],
+        ),
+        app(
+            "app with delegated-style names",
+            TENANT_A,
+            &[
+                "EduRoster.ReadBasic",
+                "EduRoster.Read",
+                "EduRoster.ReadWrite",
+            ],
+        ),
+        app(
+            "app Read.All + Directory.Read.All",
+            TENANT_A,
+            &["EduRoster.Read.All", "Directory.Read.All"],
+        ),
+        app(
+            "app of tenant B, ReadWrite.All + Directory.Read.All",
+            TENANT_B,
+            &["EduRoster.ReadWrite.All", "Directory.Read.All"],
+        ),
+        user(
+            "teacher of the class",
+            &f.teacher,
+            &["EduRoster.ReadBasic", "Directory.Read.All"],
+        ),
+        user(
+            "teacher of another class",
+            &f.other_teacher,
+            &["EduRoster.Read", "User.Read"],
+        ),
+        user(
+            "student of the class",
+            &f.student,
+            &["EduRoster.ReadBasic", "User.Read"],
+        ),
+        user(
+            "another student",
+            &f.other_student,
+            &["EduRoster.ReadWrite"],
+        ),
+        user(
+            "admin (primaryRole none)",
+            &f.admin,
+            &["EduRoster.Write", "Directory.Read.All"],
+        ),
+        user(
+            "teacher of the class with application names",
+            &f.teacher,
+            &["EduRoster.ReadWrite.All", "EduRoster.Read.All"],
+        ),
+        user(
+            "student of the class without a roster scope",
+            &f.student,
+            &["User.Read", "Directory.Read.All"],
+        ),
+    ];
+    list.into_iter()
+        .map(|(label, who)| {
+            let token = match &who {
+                Who::Anonymous => String::new(),
+                Who::App { tenant, roles } => t.app_token(tenant, roles),
+                Who::User { id, scopes } => t.user_token(id, scopes),
+            };
+            Caller { label, who, token }
+        })
+        .collect()
+}
+
+/// What a write must leave visible: the change sequence of both tenants and every link
+/// between fixture entities (school links do not count as entity changes).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    seq_a: i64,
+    seq_b: i64,
+    links: BTreeSet<(String, String, String)>,
+}
+
+pub async fn snapshot(t: &TestApp, f: &Fixture) -> Snapshot {
+    let store = t.state.store();
+    let classes = [&f.class, &f.other_class, &f.spare_class];
+    let mut pairs: Vec<(Relation, &str, &str)> = Vec::new();
+    for c in classes {
+        pairs.push((Relation::SchoolClasses, &f.school, c));
+        for u in f.users() {
+            pairs.push((Relation::ClassMembers, c, u));
+            pairs.push((Relation::ClassTeachers, c, u));
+        }
+    }
+    for u in f.users() {
+        pairs.push((Relation::SchoolUsers, &f.school, u));
+    }
+    let mut links = BTreeSet::new();
+    for (relation, from, to) in pairs {
+        if store.has_link(TENANT_A, relation, from, to).await.unwrap() {
+            links.insert((
+                relation.name().to_string(),
+                from.to_string(),
+                to.to_string(),
+            ));
+        }
+    }
+    Snapshot {
+        seq_a: store.latest_seq(TENANT_A).await.unwrap(),
+        seq_b: store.latest_seq(TENANT_B).await.unwrap(),
+        links,
+    }
+}
+
+/// The link a `$ref` write adds or removes: stored as `relation: from → to`, addressed
+/// as `/education/{set}/{from}/{nav}/$ref` with a reference to `/education/{target_set}/{to}`.
+pub struct RefTarget {
+    pub relation: Relation,
+    pub from: String,
+    pub to: String,
+    pub set: &'static str,
+    pub nav: &'static str,
+    pub target_set: &'static str,
+}
+
+/// The link of a `$ref` write operation: between the school or the spare class and an
+/// entity not yet linked to it in the fixture.
+pub fn ref_target(op: Op, f: &Fixture) -> Option<RefTarget> {
+    use Op::*;
+    let (relation, from, to, set, nav, target_set) = match op {
+        AddSchoolClass | RemoveSchoolClass => (
+            Relation::SchoolClasses,
+            &f.school,
+            &f.spare_class,
+            "schools",
+            "classes",
+            "classes",
+        ),
+        AddSchoolUser | RemoveSchoolUser => (
+            Relation::SchoolUsers,
+            &f.school,
+            &f.other_student,
+            "schools",
+            "users",
+            "users",
+        ),
+        AddClassMember | RemoveClassMember => (
+            Relation::ClassMembers,
+            &f.spare_class,
+            &f.other_student,
+            "classes",
+            "members",
+            "users",
+        ),
+        AddClassTeacher | RemoveClassTeacher => (
+            Relation::ClassTeachers,
+            &f.spare_class,
+            &f.other_teacher,
+            "classes",
+            "teachers",
+            "users",
+        ),
+        _ => return None,
+    };
+    Some(RefTarget {
+        relation,
+        from: from.clone(),
+        to: to.clone(),
+        set,
+        nav,
+        target_set,
+    })
+}
