@@ -114,12 +114,12 @@ fn unsupported(kind: Kind, other: Option<Need>) -> String {
             };
             format!(
                 "Requires one of the application permissions {}; delegated (user) tokens {what}.",
-                app.names(Kind::Application).join(", ")
+                app.canonical_names(Kind::Application).join(", ")
             )
         }
         (Kind::Application, Some(del)) => format!(
             "Requires one of the delegated permissions {}; application tokens cannot call this operation, only a signed-in user can.",
-            del.names(Kind::Delegated).join(", ")
+            del.canonical_names(Kind::Delegated).join(", ")
         ),
         (_, None) => "This operation is not available to any caller.".to_string(),
     }
@@ -131,7 +131,7 @@ fn missing(need: Need, kind: Kind, held: &[String]) -> String {
     let mut msg = format!(
         "Requires one of the {} permissions {}.",
         kind.as_str(),
-        need.names(kind).join(", ")
+        need.canonical_names(kind).join(", ")
     );
     let wrong_kind: Vec<&str> = held
         .iter()

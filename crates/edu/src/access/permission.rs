@@ -229,16 +229,21 @@ impl Need {
         p.kind == kind && p.family == self.family && p.level.covers(self.level)
     }
 
-    /// The names that grant this need for `kind`, least privileged first, then the
-    /// aliases that stand for one of them.
-    pub fn names(self, kind: Kind) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .family
+    /// The canonical names that grant this need for `kind`, least privileged first (what
+    /// refusals list).
+    pub fn canonical_names(self, kind: Kind) -> Vec<String> {
+        self.family
             .levels()
             .iter()
             .filter(|l| l.covers(self.level))
             .map(|l| Permission::new(self.family, *l, kind).name())
-            .collect();
+            .collect()
+    }
+
+    /// Every name that grants this need for `kind`: the canonical names, least
+    /// privileged first, then the aliases that stand for one of them.
+    pub fn names(self, kind: Kind) -> Vec<String> {
+        let mut out = self.canonical_names(kind);
         for (alias, p) in ALIASES {
             if self.satisfied_by(*p, kind) {
                 out.push(alias.to_string());

@@ -59,12 +59,12 @@ fn roster_writes_need_the_application_permission() {
     let m = forbidden(Op::CreateClass, &app(&["EduRoster.Read.All"]));
     assert_eq!(
         m,
-        "Requires one of the application permissions EduRoster.ReadWrite.All, EduRoster.WriteWrite.All."
+        "Requires one of the application permissions EduRoster.ReadWrite.All."
     );
     let m = forbidden(Op::DeleteSchool, &user(&["EduRoster.ReadWrite"]));
     assert_eq!(
         m,
-        "Requires one of the application permissions EduRoster.ReadWrite.All, EduRoster.WriteWrite.All; delegated (user) tokens cannot change the roster."
+        "Requires one of the application permissions EduRoster.ReadWrite.All; delegated (user) tokens cannot change the roster."
     );
 }
 
@@ -238,7 +238,10 @@ fn names_of_the_wrong_kind_grant_nothing_and_are_named() {
     assert!(m.contains("carries no roles"), "{m}");
     // Unrelated names are neither.
     let m = forbidden(Op::ListClasses, &app(&["User.Read.All"]));
-    assert_eq!(m, "Requires one of the application permissions EduRoster.Read.All, EduRoster.ReadWrite.All, EduRoster.WriteWrite.All.");
+    assert_eq!(
+        m,
+        "Requires one of the application permissions EduRoster.Read.All, EduRoster.ReadWrite.All."
+    );
 }
 
 #[test]
