@@ -18,6 +18,18 @@ pub(crate) struct Elements {
     pub element: String,
 }
 
+/// Paths with an expression index (named as in the migrations) whose values are (nearly)
+/// unique, so that an equality on one picks out a handful of rows. `primaryRole` is left
+/// out: each of its few values matches many rows.
+pub(crate) const SELECTIVE_PATHS: &[(&[&str], &str)] = &[
+    (&["externalId"], "entities_external_id"),
+    (&["student", "externalId"], "entities_student_external_id"),
+    (&["teacher", "externalId"], "entities_teacher_external_id"),
+    (&["userPrincipalName"], "entities_user_principal_name"),
+    (&["mailNickname"], "entities_mail_nickname"),
+    (&["displayName"], "entities_display_name"),
+];
+
 pub(crate) trait Dialect: Sync {
     /// The document column as the store returns it (always text).
     fn doc_column(&self) -> &'static str;
@@ -34,6 +46,12 @@ pub(crate) trait Dialect: Sync {
     fn elements(&self, base: &str, path: &[String], alias: &str) -> Result<Elements>;
     /// The null-safe "is different from" operator (`NULL` differs from any value).
     fn distinct_op(&self) -> &'static str;
+    /// The entities table as the `FROM` item `e`. `index` names a selective index (see
+    /// [`SELECTIVE_PATHS`]) that the filter pins with an equality.
+    fn entities(&self, index: Option<&str>) -> String {
+        let _ = index;
+        "entities e".to_string()
+    }
 }
 
 /// SQLite with its built-in JSON functions over a `TEXT` document.
@@ -101,6 +119,17 @@ impl Dialect for SqliteDialect {
 
     fn distinct_op(&self) -> &'static str {
         "IS NOT"
+    }
+
+    fn entities(&self, index: Option<&str>) -> String {
+        // SQLite's planner would rather walk the primary key, already in id order, than
+        // look up a selective expression index and sort the few rows it finds; without
+        // statistics it cannot tell a unique index from `primaryRole` either. The filter
+        // pins the index's expression at its top level, so forcing it always works.
+        match index {
+            Some(index) => format!("entities e INDEXED BY {index}"),
+            None => "entities e".to_string(),
+        }
     }
 }
 
@@ -203,6 +232,26 @@ mod tests {
             "((e.doc->>'accountEnabled'))::boolean"
         );
         assert_eq!(d.text("j1.v", &[]).unwrap(), "(j1.v #>> '{}')");
+    }
+
+    #[test]
+    fn selective_paths_name_indexes_on_the_same_expressions() {
+        let sqlite = include_str!("../../migrations/sqlite/0001_initial_schema.sql");
+        let pg = include_str!("../../migrations/postgres/0001_initial_schema.sql");
+        for (path, index) in SELECTIVE_PATHS {
+            let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            let want = |expr: String| {
+                format!("CREATE INDEX {index} ON entities (tenant_id, entity_type, {expr});")
+            };
+            let s = want(
+                SqliteDialect
+                    .scalar("doc", &path, &EdmType::String)
+                    .unwrap(),
+            );
+            assert!(sqlite.contains(&s), "sqlite migration lacks {s}");
+            let p = want(PgDialect.scalar("doc", &path, &EdmType::String).unwrap());
+            assert!(pg.contains(&p), "postgres migration lacks {p}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! - SQL's third truth value never leaks: under `not` and `all` an unknown counts as false,
 //!   as OData's two-valued logic expects.
 
-use super::dialect::Dialect;
+use super::dialect::{Dialect, SELECTIVE_PATHS};
 use super::{escape_like, Bind, Sink};
 use crate::conflict::other;
 use crate::Result;
@@ -26,6 +26,37 @@ pub(crate) fn compile(d: &dyn Dialect, root: &str, expr: &Expr, out: &mut dyn Si
         next_alias: 0,
     }
     .expr(expr, out)
+}
+
+/// The selective index (see `SELECTIVE_PATHS`) of a path that `expr` requires, at its top
+/// level (through `and`s only), to equal a value: the matches are a handful of rows, best
+/// found through that index.
+pub(crate) fn selective_index(expr: &Expr) -> Option<&'static str> {
+    let index_of = |p: &PropertyPath| {
+        if p.lambda.is_some() {
+            return None;
+        }
+        SELECTIVE_PATHS
+            .iter()
+            .find(|(path, _)| {
+                path.iter()
+                    .copied()
+                    .eq(p.segments.iter().map(String::as_str))
+            })
+            .map(|(_, index)| *index)
+    };
+    match expr {
+        Expr::And(a, b) => selective_index(a).or_else(|| selective_index(b)),
+        Expr::Compare {
+            left,
+            op: CmpOp::Eq,
+            right,
+        } if *right != Literal::Null => index_of(left),
+        Expr::In { left, values } if !values.is_empty() && !values.contains(&Literal::Null) => {
+            index_of(left)
+        }
+        _ => None,
+    }
 }
 
 struct Compiler<'a> {

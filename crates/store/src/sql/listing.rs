@@ -5,7 +5,7 @@
 //! then the id, so every order is total and paging with `skip` is stable.
 
 use super::dialect::Dialect;
-use super::filter::compile;
+use super::filter::{compile, selective_index};
 use super::{Bind, Sink};
 use crate::conflict::other;
 use crate::{ListQuery, Result, Scope};
@@ -24,9 +24,15 @@ pub(crate) fn build(
     shape: Shape,
     out: &mut dyn Sink,
 ) -> Result<()> {
+    // Scoped listings are driven by the links; only whole-kind listings pick an index.
+    let index = match q.scope {
+        Scope::All => q.filter.and_then(selective_index),
+        _ => None,
+    };
+    let from = d.entities(index);
     match shape {
-        Shape::Page => out.sql(&format!("SELECT e.id, {} FROM entities e", d.doc_column())),
-        Shape::Count => out.sql("SELECT COUNT(*) FROM entities e"),
+        Shape::Page => out.sql(&format!("SELECT e.id, {} FROM {from}", d.doc_column())),
+        Shape::Count => out.sql(&format!("SELECT COUNT(*) FROM {from}")),
     }
     // Scoped listings walk the links index and join entities on their primary key; the
     // link's end column doubles as the id to order by, which the index already yields

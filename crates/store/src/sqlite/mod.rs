@@ -4,6 +4,8 @@
 //! wait for writers.
 
 mod bulk;
+#[cfg(test)]
+mod plans;
 mod write;
 
 use crate::common::{self, changes_sql};

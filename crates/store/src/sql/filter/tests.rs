@@ -250,3 +250,47 @@ fn literal_quotes_never_reach_the_sql_text() {
     assert!(!r.sql.contains("DROP"));
     assert_eq!(r.binds, vec![Bind::Text(hostile.into())]);
 }
+
+#[test]
+fn selective_index_of_top_level_equalities_on_unique_ish_paths() {
+    let ext = || {
+        eq(
+            path(&["student", "externalId"], EdmType::String),
+            Literal::String("S".into()),
+        )
+    };
+    let role = || {
+        eq(
+            path(&["primaryRole"], EdmType::String),
+            Literal::String("student".into()),
+        )
+    };
+    let ix = Some("entities_student_external_id");
+    assert_eq!(selective_index(&ext()), ix);
+    assert_eq!(
+        selective_index(&Expr::And(Box::new(role()), Box::new(ext()))),
+        ix
+    );
+    assert_eq!(selective_index(&role()), None);
+    assert_eq!(
+        selective_index(&Expr::Or(Box::new(role()), Box::new(ext()))),
+        None
+    );
+    assert_eq!(selective_index(&Expr::Not(Box::new(ext()))), None);
+    assert_eq!(
+        selective_index(&eq(
+            path(&["student", "externalId"], EdmType::String),
+            Literal::Null
+        )),
+        None
+    );
+    let list = |values| Expr::In {
+        left: path(&["userPrincipalName"], EdmType::String),
+        values,
+    };
+    assert_eq!(
+        selective_index(&list(vec![Literal::String("a".into())])),
+        Some("entities_user_principal_name")
+    );
+    assert_eq!(selective_index(&list(vec![])), None);
+}
