@@ -13,12 +13,17 @@ use serde_json::Value;
 mod common;
 mod conflict;
 mod error;
+mod identity;
 mod open;
 mod postgres;
 mod sql;
 mod sqlite;
 
 pub use error::StoreError;
+pub use identity::{
+    AppRecord, AppSecretRecord, AuditRecord, AuthCodeRecord, GrantRecord, IdentityStore,
+    RefreshTokenRecord,
+};
 pub use open::open;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -155,8 +160,9 @@ pub struct SigningKeyRecord {
     pub retired_at: Option<String>,
 }
 
+/// The whole store: entities here, identity data in [`IdentityStore`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: IdentityStore + Send + Sync + 'static {
     /// A cheap round trip to the database.
     async fn health(&self) -> Result<()>;
 

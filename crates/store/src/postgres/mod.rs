@@ -4,6 +4,7 @@
 //! numbers and a delta reader never skips one that commits late.
 
 mod bulk;
+mod identity;
 mod write;
 
 use crate::common::{self, changes_sql};

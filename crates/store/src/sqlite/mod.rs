@@ -4,6 +4,7 @@
 //! wait for writers.
 
 mod bulk;
+mod identity;
 #[cfg(test)]
 mod plans;
 mod write;
