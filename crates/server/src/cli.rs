@@ -90,6 +90,12 @@ pub struct ConfigArgs {
     /// Lifetime of minted tokens in seconds [env: EDUGRAPH_TOKEN_LIFETIME_SECS] [default: 3600]
     #[arg(long, value_name = "SECS")]
     pub token_lifetime_secs: Option<u64>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key) [env: EDUGRAPH_TLS_CERT]
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert [env: EDUGRAPH_TLS_KEY]
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ConfigArgs {
@@ -105,6 +111,9 @@ impl ConfigArgs {
             public_url: self.public_url.clone(),
             body_limit: self.body_limit,
             token_lifetime_secs: self.token_lifetime_secs,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            ..Layer::default()
         }
     }
 

@@ -34,6 +34,46 @@ pub struct Config {
     pub body_limit: usize,
     /// Lifetime of minted access tokens.
     pub token_lifetime_secs: u64,
+    /// PEM certificate chain and private key: `serve` speaks HTTPS when both are set.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Users (ids or user principal names) who may give admin consent for their tenant.
+    pub tenant_admins: Vec<String>,
+    /// Failed sign-ins tolerated per account, and per client address, within
+    /// `login_window_secs` before further sign-ins are refused (per process).
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    pub login_window_secs: u64,
+    /// Identity providers whose tokens are accepted besides ours.
+    pub external_issuers: Vec<ExternalIssuer>,
+}
+
+/// A trusted external token issuer (a school's own Entra ID tenant, Keycloak, ...): its
+/// RS256 tokens are verified against its JWKS and mapped onto one of our tenants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalIssuer {
+    /// Exact `iss` of its tokens.
+    pub issuer: String,
+    /// Where its signing keys are published (fetched and cached).
+    pub jwks_url: String,
+    /// Our tenant (id or domain) its users and apps act in.
+    pub tenant: String,
+    /// Accepted `aud` of its tokens.
+    pub audience: String,
+    /// Claim naming the user (`oid`, `sub`, `preferred_username`, `upn`, ...).
+    #[serde(default = "default_user_claim")]
+    pub user_claim: String,
+    /// How that claim finds the educationUser: `id`, `externalId` or `userPrincipalName`.
+    #[serde(default = "default_user_lookup")]
+    pub user_lookup: String,
+}
+
+fn default_user_claim() -> String {
+    "oid".into()
+}
+fn default_user_lookup() -> String {
+    "id".into()
 }
 
 impl Default for Config {
@@ -49,6 +89,13 @@ impl Default for Config {
             public_url: None,
             body_limit: 4 * 1024 * 1024,
             token_lifetime_secs: 3600,
+            tls_cert: None,
+            tls_key: None,
+            tenant_admins: Vec::new(),
+            login_failures_per_account: 10,
+            login_failures_per_address: 100,
+            login_window_secs: 300,
+            external_issuers: Vec::new(),
         }
     }
 }
@@ -71,6 +118,13 @@ pub struct Layer {
     pub public_url: Option<String>,
     pub body_limit: Option<usize>,
     pub token_lifetime_secs: Option<u64>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tenant_admins: Option<Vec<String>>,
+    pub login_failures_per_account: Option<u32>,
+    pub login_failures_per_address: Option<u32>,
+    pub login_window_secs: Option<u64>,
+    pub external_issuers: Option<Vec<ExternalIssuer>>,
 }
 
 /// Environment variable of the config file path.
@@ -101,6 +155,24 @@ impl Layer {
             token_lifetime_secs: get("EDUGRAPH_TOKEN_LIFETIME_SECS")
                 .map(|v| parse_num("EDUGRAPH_TOKEN_LIFETIME_SECS", &v))
                 .transpose()?,
+            tls_cert: get("EDUGRAPH_TLS_CERT").map(PathBuf::from),
+            tls_key: get("EDUGRAPH_TLS_KEY").map(PathBuf::from),
+            tenant_admins: get("EDUGRAPH_TENANT_ADMINS").map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }),
+            login_failures_per_account: get("EDUGRAPH_LOGIN_FAILURES_PER_ACCOUNT")
+                .map(|v| parse_num("EDUGRAPH_LOGIN_FAILURES_PER_ACCOUNT", &v))
+                .transpose()?,
+            login_failures_per_address: get("EDUGRAPH_LOGIN_FAILURES_PER_ADDRESS")
+                .map(|v| parse_num("EDUGRAPH_LOGIN_FAILURES_PER_ADDRESS", &v))
+                .transpose()?,
+            login_window_secs: get("EDUGRAPH_LOGIN_WINDOW_SECS")
+                .map(|v| parse_num("EDUGRAPH_LOGIN_WINDOW_SECS", &v))
+                .transpose()?,
+            external_issuers: None,
         })
     }
 
@@ -162,8 +234,19 @@ impl Config {
             dev,
             seed,
             body_limit,
-            token_lifetime_secs
+            token_lifetime_secs,
+            tenant_admins,
+            login_failures_per_account,
+            login_failures_per_address,
+            login_window_secs,
+            external_issuers
         );
+        if let Some(path) = layer.tls_cert {
+            self.tls_cert = Some(path);
+        }
+        if let Some(path) = layer.tls_key {
+            self.tls_key = Some(path);
+        }
         if let Some(url) = layer.database_url {
             self.database_url = Some(url);
         }
@@ -209,6 +292,42 @@ impl Config {
         if self.token_lifetime_secs == 0 {
             bail!("token_lifetime_secs must be at least 1");
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            bail!("tls_cert and tls_key must be given together (a PEM certificate chain and its private key)");
+        }
+        if self.login_failures_per_account == 0
+            || self.login_failures_per_address == 0
+            || self.login_window_secs == 0
+        {
+            bail!("login_failures_per_account, login_failures_per_address and login_window_secs must be at least 1");
+        }
+        for ext in &self.external_issuers {
+            let url_ok = |u: &str| {
+                (u.starts_with("https://") || u.starts_with("http://"))
+                    && url::Url::parse(u).is_ok()
+            };
+            if !url_ok(&ext.issuer) || !url_ok(&ext.jwks_url) {
+                bail!(
+                    "external issuer {:?}: issuer and jwks_url must be absolute http(s) URLs",
+                    ext.issuer
+                );
+            }
+            if !matches!(
+                ext.user_lookup.as_str(),
+                "id" | "externalId" | "userPrincipalName"
+            ) {
+                bail!(
+                    "external issuer {:?}: user_lookup must be id, externalId or userPrincipalName",
+                    ext.issuer
+                );
+            }
+            if ext.tenant.is_empty() || ext.audience.is_empty() || ext.user_claim.is_empty() {
+                bail!(
+                    "external issuer {:?}: tenant, audience and user_claim must not be empty",
+                    ext.issuer
+                );
+            }
+        }
         Ok(())
     }
 
@@ -241,6 +360,7 @@ impl Config {
     pub fn issuer_base(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
+            None if self.tls_cert.is_some() => format!("https://{}", self.listen),
             None => format!("http://{}", self.listen),
         }
     }

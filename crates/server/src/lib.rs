@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod serve;
 pub mod state;
 pub mod telemetry;

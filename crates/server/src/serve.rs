@@ -1,8 +1,10 @@
 //! Starting the server: open the store, load the signing keys, seed the demo tenant in
-//! `--dev`, bind, and serve until SIGINT/SIGTERM. `run` takes an already bound listener
+//! `--dev`, bind, and serve (plain HTTP, or HTTPS with rustls when a certificate and key
+//! are configured) until SIGINT/SIGTERM. `run` takes an already bound listener
 //! and a shutdown future, so tests start the real server on port 0 and stop it at will.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -38,6 +40,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 
 /// `edugraph serve`: everything up to the shutdown signal.
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    // Read the certificate before binding, so a bad path fails fast with its name.
+    let tls = tls_config(&config).await?;
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -50,7 +54,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         let banner = crate::cli::dev_banner(&state, &summary).await?;
         println!("{banner}");
     }
-    tracing::info!(listen = %state.config().listen, dev = state.config().dev, "edugraph listening");
+    tracing::info!(listen = %state.config().listen, dev = state.config().dev, tls = tls.is_some(), "edugraph listening");
     // Draining waits for in-flight requests; a client that never finishes must not keep
     // the process alive forever, so the drain gets a deadline.
     let (signalled, drain_started) = tokio::sync::oneshot::channel::<()>();
@@ -66,7 +70,12 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         }
     };
     tokio::select! {
-        result = run(listener, state, shutdown) => result?,
+        result = async move {
+            match tls {
+                Some(tls) => run_tls(listener, state, tls, shutdown).await,
+                None => run(listener, state, shutdown).await,
+            }
+        } => result?,
         () = deadline => tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "requests still running at the shutdown deadline; exiting"),
     }
     tracing::info!("edugraph stopped");
@@ -83,8 +92,55 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, crate::http::app(state))
+    // The peer address feeds the sign-in throttle and the audit log.
+    let app = crate::http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The rustls configuration of `tls_cert`/`tls_key`, when both are set.
+pub async fn tls_config(
+    config: &Config,
+) -> anyhow::Result<Option<axum_server::tls_rustls::RustlsConfig>> {
+    let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) else {
+        return Ok(None);
+    };
+    let cert_pem = std::fs::read(cert)
+        .with_context(|| format!("cannot read TLS certificate {}", cert.display()))?;
+    let key_pem =
+        std::fs::read(key).with_context(|| format!("cannot read TLS key {}", key.display()))?;
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem)
+        .await
+        .with_context(|| {
+            format!(
+                "invalid TLS certificate {} or key {} (PEM certificate chain and PKCS#8, PKCS#1 or SEC1 private key expected)",
+                cert.display(),
+                key.display()
+            )
+        })?;
+    Ok(Some(tls))
+}
+
+/// As [`run`], over HTTPS.
+pub async fn run_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.into_std()?;
+    listener.set_nonblocking(true)?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(None);
+    });
+    let app = crate::http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum_server::from_tcp_rustls(listener, tls)
+        .handle(handle)
+        .serve(app)
         .await
 }
 

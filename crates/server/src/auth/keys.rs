@@ -152,12 +152,24 @@ impl Keys {
             .filter(|k| k.retired_at.is_none_or(|at| at + RETIRED_KEY_GRACE > now))
     }
 
-    /// The public keys as a JWKS document (`{"keys":[...]}`), for the identity endpoints.
+    /// Every public key as a JWKS document (`{"keys":[...]}`).
     pub fn jwks(&self) -> serde_json::Value {
-        let keys: Vec<_> = self
-            .0
-            .verifying
-            .iter()
+        Self::jwks_of(self.0.verifying.iter())
+    }
+
+    /// The keys that still verify tokens at `now` (active, or retired within the grace
+    /// period) as a JWKS document: what the discovery endpoint publishes.
+    pub fn jwks_at(&self, now: OffsetDateTime) -> serde_json::Value {
+        Self::jwks_of(
+            self.0
+                .verifying
+                .iter()
+                .filter(|k| k.retired_at.is_none_or(|at| at + RETIRED_KEY_GRACE > now)),
+        )
+    }
+
+    fn jwks_of<'a>(keys: impl Iterator<Item = &'a VerifyingKey>) -> serde_json::Value {
+        let keys: Vec<_> = keys
             .map(|k| serde_json::json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": k.kid, "n": k.n, "e": k.e}))
             .collect();
         serde_json::json!({ "keys": keys })

@@ -22,6 +22,7 @@ pub use extract::Authenticated;
 pub use issue::{issue, IssueError, IssueRequest, IssueSubject, Issued};
 pub use keys::{Keys, RETIRED_KEY_GRACE};
 pub use token::{
-    issuer, mint, Claims, TokenRequest, TokenSubject, DEV_CLIENT_ID, GRAPH_APP_ID, GRAPH_AUDIENCE,
+    build_claims, issuer, mint, Claims, TokenRequest, TokenSubject, DEV_CLIENT_ID, GRAPH_APP_ID,
+    GRAPH_AUDIENCE,
 };
 pub use verify::{authenticate, bearer_token, verify_token, AuthError, LEEWAY_SECS};

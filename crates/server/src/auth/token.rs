@@ -67,31 +67,37 @@ pub fn issuer(issuer_base: &str, tenant: &str) -> String {
     format!("{}/{tenant}/v2.0", issuer_base.trim_end_matches('/'))
 }
 
-/// Mints an RS256 access token valid from `now` for `req.lifetime_secs`.
+/// Mints an RS256 access token valid from `now` for `req.lifetime_secs`. User tokens
+/// name the built-in development client; the identity endpoints use [`build_claims`]
+/// with the real client instead.
 pub fn mint(keys: &Keys, issuer_base: &str, req: &TokenRequest, now: OffsetDateTime) -> String {
+    let client_id = match &req.subject {
+        TokenSubject::App { app_id, .. } => app_id.as_str(),
+        TokenSubject::User { .. } => DEV_CLIENT_ID,
+    };
+    keys.sign(&build_claims(issuer_base, req, client_id, now))
+}
+
+/// The claims of an access token for `req`, issued to `client_id` (`appid`/`azp`).
+pub fn build_claims(
+    issuer_base: &str,
+    req: &TokenRequest,
+    client_id: &str,
+    now: OffsetDateTime,
+) -> Claims {
     let iat = now.unix_timestamp();
     let lifetime = i64::try_from(req.lifetime_secs).unwrap_or(i64::MAX / 2);
-    let (oid, app_id, roles, scp, idtyp) = match &req.subject {
+    let (oid, roles, scp, idtyp) = match &req.subject {
         // An app token's object id is its service principal; we have no separate
         // service-principal objects yet, so the app id stands in for it.
-        TokenSubject::App { app_id, roles } => (
-            app_id.clone(),
-            app_id.clone(),
-            Some(roles.clone()),
-            None,
-            "app",
-        ),
-        TokenSubject::User { user_id, scopes } => (
-            user_id.clone(),
-            DEV_CLIENT_ID.to_string(),
-            None,
-            Some(scopes.join(" ")),
-            "user",
-        ),
+        TokenSubject::App { app_id, roles } => (app_id.clone(), Some(roles.clone()), None, "app"),
+        TokenSubject::User { user_id, scopes } => {
+            (user_id.clone(), None, Some(scopes.join(" ")), "user")
+        }
     };
     let mut uti = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut uti);
-    let claims = Claims {
+    Claims {
         aud: GRAPH_AUDIENCE.into(),
         iss: issuer(issuer_base, &req.tenant),
         iat,
@@ -100,13 +106,12 @@ pub fn mint(keys: &Keys, issuer_base: &str, req: &TokenRequest, now: OffsetDateT
         tid: req.tenant.clone(),
         sub: oid.clone(),
         oid,
-        appid: Some(app_id.clone()),
-        azp: Some(app_id),
+        appid: Some(client_id.to_string()),
+        azp: Some(client_id.to_string()),
         ver: "2.0".into(),
         roles,
         scp,
         idtyp: Some(idtyp.into()),
         uti: Some(URL_SAFE_NO_PAD.encode(uti)),
-    };
-    keys.sign(&claims)
+    }
 }

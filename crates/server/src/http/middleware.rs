@@ -127,12 +127,25 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/html")
+        })
+}
+
 /// Rewrites error responses that are not Graph envelopes. Cheap on the success path: one
 /// status comparison.
 async fn graph_errors(State(limit): State<usize>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let resp = next.run(req).await;
-    if resp.status().as_u16() < 400 || is_json(resp.headers()) {
+    // JSON bodies (Graph envelopes, OAuth2 errors) and the identity pages' HTML are
+    // already what the client should see.
+    if resp.status().as_u16() < 400 || is_json(resp.headers()) || is_html(resp.headers()) {
         return resp;
     }
     let (parts, body) = resp.into_parts();

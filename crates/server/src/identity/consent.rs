@@ -1,0 +1,374 @@
+//! `GET|POST /{tenant}/adminconsent`: a tenant administrator grants an app its application
+//! permissions for the whole tenant. Three steps, each page carrying a flow ticket:
+//! 1. GET validates `client_id` and `redirect_uri` (an unknown client or an unregistered
+//!    URI stops on the page) and shows the sign-in form;
+//! 2. POST with credentials signs in an administrator and shows the permissions with
+//!    Accept/Cancel;
+//! 3. POST with the decision records the grant and redirects with `admin_consent=True`,
+//!    `tenant` and `state`, or redirects with `error=access_denied`.
+//!
+//! Administrators are the users named in `tenant_admins` (configuration) and, with
+//! `--dev`, the demo tenant's administrator persona.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Extension;
+use edugraph_store::{AppRecord, GrantRecord};
+use serde_json::json;
+
+use super::authorize::tampered;
+use super::events::{self, Event};
+use super::flow::{self, get};
+use super::mint::random_token;
+use super::pages::{self, Consent, SignIn};
+use super::ratelimit::ClientAddr;
+use super::signin::{self, Context, User};
+use super::tenant::{self, TenantRef};
+use super::ticket::{self, cookie_hash, Ticket};
+use super::Runtime;
+use crate::AppState;
+
+const TITLE: &str = "Admin consent could not continue";
+const RESTART: &str =
+    "This consent page expired or was changed. Start the admin consent again from the application.";
+
+/// `GET /{tenant}/adminconsent?client_id=&redirect_uri=&state=`.
+pub async fn consent_get(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let q = match flow::params(query.unwrap_or_default().as_bytes()) {
+        Ok(q) => q,
+        Err(m) => return flow::error_page(StatusCode::BAD_REQUEST, TITLE, &m, Some(9002313)),
+    };
+    let target = match tenant::resolve(&state, &segment).await {
+        Ok(t) => t,
+        Err(e) => return flow::error_page(e.status, TITLE, &e.message, Some(e.code)),
+    };
+    let (app, redirect) = match flow::client_and_redirect(
+        &state,
+        &target,
+        get(&q, "client_id"),
+        get(&q, "redirect_uri"),
+        false,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let cookie = flow::cookie(&headers)
+        .filter(|c| c.len() >= 32)
+        .unwrap_or_else(random_token);
+    let t = Ticket {
+        purpose: "consent-signin".into(),
+        segment,
+        bind: cookie_hash(&cookie),
+        client_id: app.client_id.clone(),
+        redirect_uri: redirect,
+        state: get(&q, "state").map(str::to_string),
+        ..Ticket::default()
+    };
+    sign_in_form(&state, &target, &app, t, &cookie, "", None, StatusCode::OK)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sign_in_form(
+    state: &AppState,
+    target: &TenantRef,
+    app: &AppRecord,
+    t: Ticket,
+    cookie: &str,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let action = format!("/{}/adminconsent", t.segment);
+    let (client_id, redirect_uri, st) = (
+        t.client_id.clone(),
+        t.redirect_uri.clone(),
+        t.state.clone().unwrap_or_default(),
+    );
+    let signed = ticket::issue(state.keys(), t, state.clock().now());
+    let hidden = [
+        ("ticket", signed.as_str()),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("state", st.as_str()),
+    ];
+    let tenant_name = target
+        .record()
+        .map_or("your organization".to_string(), |t| t.display_name.clone());
+    let page = pages::sign_in(&SignIn {
+        heading: "Sign in as an administrator",
+        subtitle: format!(
+            "{} asks an administrator of {tenant_name} to approve its permissions.",
+            app.display_name
+        ),
+        action: &action,
+        hidden: &hidden,
+        username,
+        error,
+    });
+    pages::html(status, page, Some((cookie, flow::secure(state))))
+}
+
+/// True when the user may consent for their tenant.
+pub fn is_admin(state: &AppState, runtime: &Runtime, user: &User) -> bool {
+    let listed = state.config().tenant_admins.iter().any(|a| {
+        a.eq_ignore_ascii_case(&user.id)
+            || (!user.upn.is_empty() && a.eq_ignore_ascii_case(&user.upn))
+    });
+    let demo = runtime
+        .demo_admin
+        .as_ref()
+        .is_some_and(|(tenant, id)| *tenant == user.tenant.id && *id == user.id);
+    listed || demo
+}
+
+/// `POST /{tenant}/adminconsent`: the sign-in or the decision, as the ticket says.
+pub async fn consent_post(
+    State(state): State<AppState>,
+    Extension(runtime): Extension<Arc<Runtime>>,
+    Path(segment): Path<String>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(f) = flow::params(&body) else {
+        return flow::error_page(StatusCode::BAD_REQUEST, TITLE, RESTART, Some(9002313));
+    };
+    let purpose = if get(&f, "decision").is_some() {
+        "consent-decide"
+    } else {
+        "consent-signin"
+    };
+    let cookie = flow::cookie(&headers);
+    let now = state.clock().now();
+    let t = match ticket::redeem(
+        state.keys(),
+        &runtime.tickets,
+        get(&f, "ticket").unwrap_or(""),
+        purpose,
+        &segment,
+        cookie.as_deref(),
+        now,
+    ) {
+        Ok(t) if !tampered(&f, &t) => t,
+        outcome => {
+            let reason = outcome
+                .err()
+                .map_or("posted parameters differ from the ticket", |r| r.as_str());
+            flow::audit_refusal(
+                &state,
+                None,
+                get(&f, "client_id").unwrap_or("anonymous"),
+                "consentRefused",
+                &ip,
+                reason,
+            )
+            .await;
+            return flow::error_page(StatusCode::BAD_REQUEST, TITLE, RESTART, Some(9002313));
+        }
+    };
+    let target = match tenant::resolve(&state, &segment).await {
+        Ok(t) => t,
+        Err(e) => return flow::error_page(e.status, TITLE, &e.message, Some(e.code)),
+    };
+    let (app, redirect) = match flow::client_and_redirect(
+        &state,
+        &target,
+        Some(&t.client_id),
+        Some(&t.redirect_uri),
+        false,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let cookie = cookie.unwrap_or_default();
+    if purpose == "consent-signin" {
+        return admin_sign_in(&state, &runtime, &target, &app, t, &cookie, &f, &ip).await;
+    }
+    decide(
+        &state,
+        &app,
+        &redirect,
+        &t,
+        get(&f, "decision") == Some("approve"),
+        &ip,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn admin_sign_in(
+    state: &AppState,
+    runtime: &Runtime,
+    target: &TenantRef,
+    app: &AppRecord,
+    t: Ticket,
+    cookie: &str,
+    f: &std::collections::HashMap<String, String>,
+    ip: &str,
+) -> Response {
+    let username = get(f, "username").unwrap_or("");
+    let ctx = Context {
+        client_id: &app.client_id,
+        client_ip: ip,
+        via: "adminconsent",
+    };
+    let user = match signin::sign_in(
+        state,
+        &runtime.limiter,
+        target,
+        username,
+        get(f, "password").unwrap_or(""),
+        &ctx,
+    )
+    .await
+    {
+        Ok(user) => user,
+        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => {
+            return flow::error_page(e.status, "Something went wrong", &e.message, None)
+        }
+        Err(e) => {
+            let status = if e.retry_after.is_some() {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::OK
+            };
+            return sign_in_form(
+                state,
+                target,
+                app,
+                t,
+                cookie,
+                username,
+                Some(&e.description()),
+                status,
+            );
+        }
+    };
+    if !is_admin(state, runtime, &user) {
+        flow::audit_refusal(
+            state,
+            Some(&user.tenant.id),
+            &user.id,
+            "consentRefused",
+            ip,
+            "not an administrator",
+        )
+        .await;
+        let message = format!(
+            "AADSTS90094: {} is not an administrator of {}. Admin consent needs a tenant administrator.",
+            user.upn, user.tenant.display_name
+        );
+        return sign_in_form(
+            state,
+            target,
+            app,
+            t,
+            cookie,
+            username,
+            Some(&message),
+            StatusCode::OK,
+        );
+    }
+    let decide = Ticket {
+        purpose: "consent-decide".into(),
+        user: Some(user.id.clone()),
+        tenant: Some(user.tenant.id.clone()),
+        ..t
+    };
+    let (client_id, redirect_uri, st) = (
+        decide.client_id.clone(),
+        decide.redirect_uri.clone(),
+        decide.state.clone().unwrap_or_default(),
+    );
+    let action = format!("/{}/adminconsent", decide.segment);
+    let signed = ticket::issue(state.keys(), decide, state.clock().now());
+    let hidden = [
+        ("ticket", signed.as_str()),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("state", st.as_str()),
+    ];
+    let redirect_host = url::Url::parse(&redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let page = pages::consent(&Consent {
+        app_name: &app.display_name,
+        client_id: &app.client_id,
+        tenant_name: &user.tenant.display_name,
+        admin: &user.upn,
+        app_permissions: &app.app_permissions,
+        delegated_permissions: &app.delegated_permissions,
+        redirect_host: &redirect_host,
+        action: &action,
+        hidden: &hidden,
+    });
+    pages::html(StatusCode::OK, page, Some((cookie, flow::secure(state))))
+}
+
+async fn decide(
+    state: &AppState,
+    app: &AppRecord,
+    redirect: &str,
+    t: &Ticket,
+    approve: bool,
+    ip: &str,
+) -> Response {
+    let (Some(admin), Some(tenant)) = (t.user.as_deref(), t.tenant.as_deref()) else {
+        return flow::error_page(StatusCode::BAD_REQUEST, TITLE, RESTART, Some(9002313));
+    };
+    let st = t.state.as_deref();
+    let event = |action, success| Event {
+        tenant: Some(tenant),
+        actor: admin,
+        action,
+        target: Some(&app.client_id),
+        success,
+        client_ip: ip,
+        detail: json!({"permissions": app.app_permissions}),
+    };
+    if !approve {
+        events::record(state, event("consentDenied", true)).await;
+        return flow::redirect_error(
+            redirect,
+            "access_denied",
+            "AADSTS65004: The administrator declined to consent to access the app.",
+            st,
+        );
+    }
+    let grant = GrantRecord {
+        tenant: tenant.to_string(),
+        client_id: app.client_id.clone(),
+        permissions: app.app_permissions.clone(),
+        granted_by: admin.to_string(),
+        granted_at: edugraph_odata::shape::format_datetime(state.clock().now()),
+    };
+    if let Err(e) = state.store().put_grant(&grant).await {
+        tracing::error!(error = %e, "cannot store an admin consent grant");
+        return flow::error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The consent could not be recorded. Try again later.",
+            None,
+        );
+    }
+    events::record(state, event("consentGranted", true)).await;
+    let mut params = vec![("admin_consent", "True"), ("tenant", tenant)];
+    if let Some(s) = st {
+        params.push(("state", s));
+    }
+    flow::redirect(redirect, &params)
+}
