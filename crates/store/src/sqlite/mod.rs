@@ -1,9 +1,10 @@
 //! The embedded SQLite backend: a WAL-mode database file (or an in-memory database) behind
 //! a small connection pool. SQLite allows one writer at a time, so this process queues its
 //! own write transactions on a mutex and opens them with `BEGIN IMMEDIATE`; readers never
-//! wait for writers.
+//! wait for writers. Point reads go through an exact in-process cache (see `cache`).
 
 mod bulk;
+mod cache;
 mod identity;
 #[cfg(test)]
 mod plans;
@@ -18,6 +19,7 @@ use crate::{
     TenantRecord,
 };
 use async_trait::async_trait;
+use cache::DocCache;
 use serde_json::Value;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -30,8 +32,12 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 const GET: &str = "SELECT doc FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 
+/// Document bytes the read cache may hold: about ten thousand users.
+const CACHE_BYTES: usize = 16 << 20;
+
 pub(crate) struct SqliteStore {
     pool: SqlitePool,
+    cache: DocCache,
     /// Queues this process's writers here rather than in SQLite's busy handler, which
     /// sleeps and polls. (Other processes, e.g. `edugraph token`, still meet the busy
     /// timeout.)
@@ -86,6 +92,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         Ok(SqliteStore {
             pool,
+            cache: DocCache::new(CACHE_BYTES),
             writer: Mutex::new(()),
             changes_sql: changes_sql(SqliteDialect.doc_column()),
         })
@@ -170,17 +177,30 @@ impl Store for SqliteStore {
         for sql in common::CLEAR_TENANT {
             sqlx::query(sql).bind(tenant).execute(&mut *tx).await?;
         }
-        tx.commit().await?;
-        Ok(())
+        let done = tx.commit().await;
+        self.cache.clear();
+        Ok(done?)
     }
 
     async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>> {
+        let ticket = match self.cache.get(tenant, kind, id) {
+            Ok(json) => {
+                return Ok(Some(Doc {
+                    id: id.to_string(),
+                    json,
+                }))
+            }
+            Err(ticket) => ticket,
+        };
         let json: Option<String> = sqlx::query_scalar(GET)
             .bind(tenant)
             .bind(kind.type_name())
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
+        if let Some(json) = &json {
+            self.cache.fill(ticket, tenant, kind, id, json);
+        }
         Ok(json.map(|json| Doc {
             id: id.to_string(),
             json,

@@ -18,12 +18,49 @@ const UPDATE: &str = "UPDATE entities SET doc = $4, version = version + 1, \
      WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 
 impl SqliteStore {
+    // Entity writes keep the read cache exact: after the transaction ends, the entry holds
+    // the committed document or is dropped (also when the outcome is unknown).
+
     pub(super) async fn create_entity(
         &self,
-        tenant: &str,
+        t: &str,
         kind: EntityKind,
         doc: &Value,
     ) -> Result<Doc> {
+        let res = self.create_tx(t, kind, doc).await;
+        self.settle(t, kind, doc, &res);
+        res
+    }
+
+    pub(super) async fn replace_entity(
+        &self,
+        t: &str,
+        kind: EntityKind,
+        doc: &Value,
+    ) -> Result<Doc> {
+        let res = self.replace_tx(t, kind, doc).await;
+        self.settle(t, kind, doc, &res);
+        res
+    }
+
+    pub(super) async fn delete_entity(&self, t: &str, kind: EntityKind, id: &str) -> Result<()> {
+        let res = self.delete_tx(t, kind, id).await;
+        self.cache.invalidate(t, kind, id);
+        res
+    }
+
+    fn settle(&self, t: &str, kind: EntityKind, doc: &Value, res: &Result<Doc>) {
+        match res {
+            Ok(stored) => self.cache.put(t, kind, &stored.id, &stored.json),
+            Err(_) => {
+                if let Ok(id) = doc_id(doc) {
+                    self.cache.invalidate(t, kind, id);
+                }
+            }
+        }
+    }
+
+    async fn create_tx(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
         let id = doc_id(doc)?;
         let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
         let (_turn, mut tx) = self.write().await?;
@@ -47,12 +84,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) async fn replace_entity(
-        &self,
-        tenant: &str,
-        kind: EntityKind,
-        doc: &Value,
-    ) -> Result<Doc> {
+    async fn replace_tx(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
         let id = doc_id(doc)?;
         let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
         let (_turn, mut tx) = self.write().await?;
@@ -76,12 +108,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) async fn delete_entity(
-        &self,
-        tenant: &str,
-        kind: EntityKind,
-        id: &str,
-    ) -> Result<()> {
+    async fn delete_tx(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
         let (_turn, mut tx) = self.write().await?;
         // Classes that lose a member or teacher change too; find them before the links go.
         let classes: Vec<String> = if kind == EntityKind::User {

@@ -227,3 +227,29 @@ pub async fn unusual_ids_and_documents_round_trip(s: &dyn Store, t: &str) {
         Err(StoreError::Other(_))
     ));
 }
+
+pub async fn reads_racing_writes_settle_on_the_last_write(s: &dyn Store, t: &str) {
+    let uid = id();
+    let version = |v: usize| user(&uid, "race@x.edu", json!({"displayName": format!("v{v}")}));
+    s.create(t, EntityKind::User, &version(0)).await.unwrap();
+    for v in 1..=20 {
+        let doc = version(v);
+        let write = s.replace(t, EntityKind::User, &doc);
+        let reads = futures::future::join_all((0..5).map(|_| s.get(t, EntityKind::User, &uid)));
+        let (written, read) = futures::join!(write, reads);
+        written.unwrap();
+        for r in read {
+            let name = parse(&r.unwrap().unwrap().json)["displayName"].clone();
+            assert!(
+                name == json!(format!("v{v}")) || name == json!(format!("v{}", v - 1)),
+                "{name}"
+            );
+        }
+        let now = s.get(t, EntityKind::User, &uid).await.unwrap().unwrap();
+        assert_eq!(parse(&now.json)["displayName"], format!("v{v}"));
+    }
+    let reads = futures::future::join_all((0..5).map(|_| s.get(t, EntityKind::User, &uid)));
+    let (deleted, _) = futures::join!(s.delete(t, EntityKind::User, &uid), reads);
+    deleted.unwrap();
+    assert!(s.get(t, EntityKind::User, &uid).await.unwrap().is_none());
+}

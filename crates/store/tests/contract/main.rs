@@ -35,6 +35,7 @@ contract! {
     crud::replace_keeps_own_unique_values_and_checks_others,
     crud::get_many_skips_missing,
     crud::unusual_ids_and_documents_round_trip,
+    crud::reads_racing_writes_settle_on_the_last_write,
     misc::tenants_are_isolated,
     misc::tenant_records_and_emptiness,
     misc::clear_tenant_removes_everything_of_the_tenant_only,

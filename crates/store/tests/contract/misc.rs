@@ -139,8 +139,11 @@ pub async fn clear_tenant_removes_everything_of_the_tenant_only(s: &dyn Store, t
             .unwrap();
         s.set_password_hash(tn, "u1", "h").await.unwrap();
     }
+    // Read once so that any cache holds the documents.
+    assert!(s.get(t, EntityKind::User, "u1").await.unwrap().is_some());
     s.clear_tenant(t).await.unwrap();
     assert!(s.tenant_is_empty(t).await.unwrap());
+    assert!(s.get(t, EntityKind::User, "u1").await.unwrap().is_none());
     assert!(!s
         .has_link(t, Relation::ClassMembers, "c1", "u1")
         .await
