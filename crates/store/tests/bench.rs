@@ -154,7 +154,16 @@ async fn district_benchmark() {
     drop((entities, links));
 
     let s = store.clone();
-    load("get user by id", 5_000, move |i| {
+    load("get one user, repeatedly", 5_000, move |_| {
+        let s = s.clone();
+        async move {
+            assert!(s.get(TENANT, EntityKind::User, &uid('c', 42)).await.unwrap().is_some());
+        }
+    })
+    .await;
+
+    let s = store.clone();
+    load("get random users", 5_000, move |i| {
         let s = s.clone();
         async move {
             let id = uid('c', i % STUDENTS);
