@@ -224,6 +224,10 @@ pub async fn authorize_post(
     let Ok(f) = flow::params(&body) else {
         return flow::error_page(StatusCode::BAD_REQUEST, TITLE, restart, Some(9002313));
     };
+    let target = match tenant::resolve(&state, &segment).await {
+        Ok(target) => target,
+        Err(e) => return flow::error_page(e.status, TITLE, &e.message, Some(e.code)),
+    };
     let cookie = flow::cookie(&headers);
     let now = state.clock().now();
     let t = match ticket::redeem(
@@ -242,7 +246,7 @@ pub async fn authorize_post(
                 .map_or("posted parameters differ from the ticket", |r| r.as_str());
             flow::audit_refusal(
                 &state,
-                None,
+                target.record().map(|t| t.id.as_str()),
                 get(&f, "client_id").unwrap_or("anonymous"),
                 "authorizeRefused",
                 &ip,
@@ -253,10 +257,6 @@ pub async fn authorize_post(
         }
     };
     let cookie = cookie.unwrap_or_default();
-    let target = match tenant::resolve(&state, &segment).await {
-        Ok(target) => target,
-        Err(e) => return flow::error_page(e.status, TITLE, &e.message, Some(e.code)),
-    };
     let (app, redirect) = match flow::client_and_redirect(
         &state,
         &target,

@@ -149,6 +149,10 @@ pub async fn consent_post(
     } else {
         "consent-signin"
     };
+    let target = match tenant::resolve(&state, &segment).await {
+        Ok(t) => t,
+        Err(e) => return flow::error_page(e.status, TITLE, &e.message, Some(e.code)),
+    };
     let cookie = flow::cookie(&headers);
     let now = state.clock().now();
     let t = match ticket::redeem(
@@ -167,7 +171,7 @@ pub async fn consent_post(
                 .map_or("posted parameters differ from the ticket", |r| r.as_str());
             flow::audit_refusal(
                 &state,
-                None,
+                target.record().map(|t| t.id.as_str()),
                 get(&f, "client_id").unwrap_or("anonymous"),
                 "consentRefused",
                 &ip,
@@ -176,10 +180,6 @@ pub async fn consent_post(
             .await;
             return flow::error_page(StatusCode::BAD_REQUEST, TITLE, RESTART, Some(9002313));
         }
-    };
-    let target = match tenant::resolve(&state, &segment).await {
-        Ok(t) => t,
-        Err(e) => return flow::error_page(e.status, TITLE, &e.message, Some(e.code)),
     };
     let (app, redirect) = match flow::client_and_redirect(
         &state,

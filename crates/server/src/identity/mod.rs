@@ -14,6 +14,7 @@
 //! Per-process state (the sign-in throttle, used flow tickets) lives in [`Runtime`], handed
 //! to the handlers as an extension of this router.
 
+pub mod audit;
 pub mod authorize;
 pub mod client;
 pub mod consent;
