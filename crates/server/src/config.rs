@@ -32,8 +32,12 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
-    /// Lifetime of minted access tokens.
+    /// Lifetime of minted access tokens (at most a day, as in Entra, so a retired signing
+    /// key outlives every token it signed; see `auth::RETIRED_KEY_GRACE`).
     pub token_lifetime_secs: u64,
+    /// Bearer credential of the operator API outside `--dev` (a secret: masked by
+    /// `edugraph config`; set it in the file or EDUGRAPH_OPERATOR_TOKEN, never as a flag).
+    pub operator_token: Option<String>,
     /// PEM certificate chain and private key: `serve` speaks HTTPS when both are set.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -89,6 +93,7 @@ impl Default for Config {
             public_url: None,
             body_limit: 4 * 1024 * 1024,
             token_lifetime_secs: 3600,
+            operator_token: None,
             tls_cert: None,
             tls_key: None,
             tenant_admins: Vec::new(),
@@ -118,6 +123,7 @@ pub struct Layer {
     pub public_url: Option<String>,
     pub body_limit: Option<usize>,
     pub token_lifetime_secs: Option<u64>,
+    pub operator_token: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub tenant_admins: Option<Vec<String>>,
@@ -126,6 +132,11 @@ pub struct Layer {
     pub login_window_secs: Option<u64>,
     pub external_issuers: Option<Vec<ExternalIssuer>>,
 }
+
+/// Longest access-token lifetime (Entra's own ceiling).
+pub const MAX_TOKEN_LIFETIME_SECS: u64 = 86_400;
+/// Shortest accepted operator token: it guards tenant creation and the audit log.
+pub const MIN_OPERATOR_TOKEN_CHARS: usize = 24;
 
 /// Environment variable of the config file path.
 pub const CONFIG_ENV: &str = "EDUGRAPH_CONFIG";
@@ -155,6 +166,7 @@ impl Layer {
             token_lifetime_secs: get("EDUGRAPH_TOKEN_LIFETIME_SECS")
                 .map(|v| parse_num("EDUGRAPH_TOKEN_LIFETIME_SECS", &v))
                 .transpose()?,
+            operator_token: get("EDUGRAPH_OPERATOR_TOKEN"),
             tls_cert: get("EDUGRAPH_TLS_CERT").map(PathBuf::from),
             tls_key: get("EDUGRAPH_TLS_KEY").map(PathBuf::from),
             tenant_admins: get("EDUGRAPH_TENANT_ADMINS").map(|v| {
@@ -241,6 +253,9 @@ impl Config {
             login_window_secs,
             external_issuers
         );
+        if let Some(token) = layer.operator_token {
+            self.operator_token = Some(token);
+        }
         if let Some(path) = layer.tls_cert {
             self.tls_cert = Some(path);
         }
@@ -289,8 +304,15 @@ impl Config {
         if self.body_limit == 0 {
             bail!("body_limit must be at least 1 byte");
         }
-        if self.token_lifetime_secs == 0 {
-            bail!("token_lifetime_secs must be at least 1");
+        if self.token_lifetime_secs == 0 || self.token_lifetime_secs > MAX_TOKEN_LIFETIME_SECS {
+            bail!("token_lifetime_secs must be between 1 and {MAX_TOKEN_LIFETIME_SECS} (one day)");
+        }
+        if let Some(token) = &self.operator_token {
+            if token.chars().count() < MIN_OPERATOR_TOKEN_CHARS
+                || token.chars().any(char::is_whitespace)
+            {
+                bail!("operator_token must be at least {MIN_OPERATOR_TOKEN_CHARS} characters without spaces (e.g. the output of `openssl rand -hex 32`)");
+            }
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             bail!("tls_cert and tls_key must be given together (a PEM certificate chain and its private key)");
@@ -370,6 +392,9 @@ impl Config {
         let mut shown = self.clone();
         shown.database_url = shown.database_url.as_deref().map(mask_url);
         shown.public_url = shown.public_url.as_deref().map(mask_url);
+        if shown.operator_token.is_some() {
+            shown.operator_token = Some("****".into());
+        }
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
     }
 }

@@ -2,6 +2,7 @@
 //! authentication of callers, and the command-line entry points. `main.rs` only parses
 //! the command line and calls into here, so everything is testable in-process.
 
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -54,6 +54,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         let banner = crate::cli::dev_banner(&state, &summary).await?;
         println!("{banner}");
     }
+    // Pick up key rotations made by `edugraph keys rotate` while this server runs.
+    tokio::spawn(state.keys().clone().reload_periodically(state.store_arc()));
     tracing::info!(listen = %state.config().listen, dev = state.config().dev, tls = tls.is_some(), "edugraph listening");
     // Draining waits for in-flight requests; a client that never finishes must not keep
     // the process alive forever, so the drain gets a deadline.

@@ -227,7 +227,14 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     if let Some(caller) = keys.cache().get(&hash, now.unix_timestamp()) {
         return Ok(caller);
     }
-    let (caller, exp) = verify_token(keys, token, &state.config().issuer_base(), now)?;
+    let issuer_base = state.config().issuer_base();
+    let (caller, exp) = match verify_token(keys, token, &issuer_base, now) {
+        // A kid we do not know may be a key another process rotated in: re-read once.
+        Err(AuthError::UnknownKey) if keys.reload_for_unknown_kid(state.store(), now).await => {
+            verify_token(keys, token, &issuer_base, now)?
+        }
+        other => other?,
+    };
     if !keys.cache().knows_tenant(caller.tenant()) {
         let tenants = state.store().tenants().await?;
         keys.cache()
