@@ -50,8 +50,11 @@ fn person(id: &str, i: usize, role: &str) -> Value {
     doc
 }
 
+type Entities = Vec<(EntityKind, Value)>;
+type Links = Vec<(Relation, String, String)>;
+
 /// The district as bulk-load input.
-fn district() -> (Vec<(EntityKind, Value)>, Vec<(Relation, String, String)>) {
+fn district() -> (Entities, Links) {
     let mut entities = Vec::with_capacity(SCHOOLS + TEACHERS + STUDENTS + CLASSES);
     let mut links = Vec::new();
     for s in 0..SCHOOLS {
@@ -157,7 +160,11 @@ async fn district_benchmark() {
     load("get one user, repeatedly", 5_000, move |_| {
         let s = s.clone();
         async move {
-            assert!(s.get(TENANT, EntityKind::User, &uid('c', 42)).await.unwrap().is_some());
+            assert!(s
+                .get(TENANT, EntityKind::User, &uid('c', 42))
+                .await
+                .unwrap()
+                .is_some());
         }
     })
     .await;

@@ -27,6 +27,12 @@ impl PgStore {
             })
             .collect::<Result<Vec<_>>>()?;
 
+        tracing::debug!(
+            tenant,
+            entities = rows.len(),
+            links = links.len(),
+            "bulk load"
+        );
         let mut tx = self.write(tenant).await?;
         for chunk in rows.chunks(batch_rows(MAX_BINDS, 4)) {
             let mut qb = QueryBuilder::<Postgres>::new(

@@ -27,6 +27,12 @@ impl SqliteStore {
             })
             .collect::<Result<Vec<_>>>()?;
 
+        tracing::debug!(
+            tenant,
+            entities = rows.len(),
+            links = links.len(),
+            "bulk load"
+        );
         let (_turn, mut tx) = self.write().await?;
         for chunk in rows.chunks(batch_rows(MAX_BINDS, 4)) {
             let mut qb = QueryBuilder::<Sqlite>::new(

@@ -66,3 +66,46 @@ contract! {
 async fn both_backends_reach_the_same_migration_version() {
     support::check_migration_versions().await;
 }
+
+#[tokio::test]
+async fn open_chooses_the_backend_from_the_scheme() {
+    // An unknown scheme is refused without echoing the URL, which may hold a password.
+    let err = edugraph_store::open("mysql://admin:hunter2@db/edu")
+        .await
+        .err()
+        .expect("refused");
+    let msg = err.to_string();
+    assert!(msg.contains("mysql") && !msg.contains("hunter2"), "{msg}");
+    assert!(edugraph_store::open("").await.is_err());
+
+    // A file URL creates missing folders and the file, and reopening keeps the data.
+    let dir = std::env::temp_dir().join(format!("edugraph-open-{}", uuid::Uuid::new_v4()));
+    let url = format!("sqlite://{}", dir.join("nested/store.db").display());
+    let store = edugraph_store::open(&url).await.unwrap();
+    let doc = serde_json::json!({"id": "s1", "displayName": "kept"});
+    store
+        .create("t", edugraph_store::EntityKind::School, &doc)
+        .await
+        .unwrap();
+    drop(store);
+    let again = edugraph_store::open(&url).await.unwrap();
+    assert!(again
+        .get("t", edugraph_store::EntityKind::School, "s1")
+        .await
+        .unwrap()
+        .is_some());
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Each in-memory store is a database of its own.
+    let a = edugraph_store::open("sqlite::memory:").await.unwrap();
+    let b = edugraph_store::open("sqlite::memory:").await.unwrap();
+    a.create("t", edugraph_store::EntityKind::School, &doc)
+        .await
+        .unwrap();
+    assert!(b
+        .get("t", edugraph_store::EntityKind::School, "s1")
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -30,7 +30,7 @@ pub async fn tenants_are_isolated(s: &dyn Store, a: &str) {
         .is_none());
     assert!(ids(s, &b, &all(EntityKind::User)).await.is_empty());
     assert!(s
-        .get_many(&b, EntityKind::User, &[u.clone()])
+        .get_many(&b, EntityKind::User, std::slice::from_ref(&u))
         .await
         .unwrap()
         .is_empty());
