@@ -85,11 +85,11 @@ start_cluster() {
         [[ $tries -le 50 ]] || die "no free port found"
         port_in_use "$port" && continue
         if as_owner "$BINDIR/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start \
-            -o "-p $port -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+            -o "-p $port -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >>"$DIR/pg_ctl.log" 2>&1; then
             break
         fi
         # Someone took the port between the check and the start: try another one.
-        [[ $tries -lt 10 ]] || { cat "$DIR/server.log" >&2; die "could not start PostgreSQL"; }
+        [[ $tries -lt 10 ]] || { cat "$DIR/pg_ctl.log" "$DIR/server.log" >&2; die "could not start PostgreSQL"; }
     done
     echo "$port" >"$DIR/port"
     as_owner "$BINDIR/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -c "CREATE DATABASE edugraph_test" >/dev/null
@@ -121,10 +121,19 @@ case "${1:-}" in
         [[ $# -gt 0 ]] || die "usage: $0 run -- CMD ARGS..."
         start_cluster
         trap 'stop_cluster "$DIR"' EXIT
-        trap 'exit 130' INT TERM
         log "PostgreSQL on $URL"
-        status=0
-        EDUGRAPH_TEST_PG_URL="$URL" "$@" || status=$?
+        # The command runs in the background so that a signal to this script is handled at
+        # once (passed on to the command), not after the command ends; the EXIT trap then
+        # removes the cluster.
+        EDUGRAPH_TEST_PG_URL="$URL" "$@" &
+        child=$!
+        trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM
+        while :; do
+            status=0
+            wait "$child" || status=$?
+            # `wait` also returns when a trapped signal arrives: wait on until the child is gone.
+            kill -0 "$child" 2>/dev/null || break
+        done
         exit "$status"
         ;;
     *)
