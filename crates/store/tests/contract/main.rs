@@ -11,6 +11,7 @@ mod delta;
 mod filters;
 mod links;
 mod misc;
+mod order;
 mod support;
 
 use support::{backends, tenant};
@@ -52,9 +53,9 @@ contract! {
     filters::logic,
     filters::any_all,
     filters::injection_is_an_exact_string,
-    filters::orderby_multi_key,
-    filters::paging_and_count,
-    filters::scoped_filters,
+    order::orderby_multi_key,
+    order::paging_and_count,
+    order::scoped_filters,
     delta::sequences_and_deletions,
     delta::membership_changes_mark_the_class,
     delta::paging_through_changes,
