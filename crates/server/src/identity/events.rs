@@ -22,7 +22,7 @@ pub struct Event<'a> {
 
 /// Appends the event to the audit log.
 pub async fn record(state: &AppState, event: Event<'_>) {
-    let at = edugraph_odata::shape::format_datetime(state.clock().now());
+    let at = super::audit::timestamp(state.clock().now());
     let record = AuditRecord {
         seq: 0,
         tenant: event.tenant.map(str::to_string),
@@ -30,14 +30,17 @@ pub async fn record(state: &AppState, event: Event<'_>) {
         actor: event.actor.to_string(),
         action: event.action.to_string(),
         target: event.target.map(str::to_string),
-        outcome: if event.success { "success" } else { "failure" }.to_string(),
+        outcome: if event.success {
+            super::audit::SUCCESS
+        } else {
+            super::audit::FAILURE
+        }
+        .to_string(),
         client_ip: Some(event.client_ip.to_string()).filter(|ip| ip != "unknown"),
         detail: event.detail,
     };
-    // The audit log must never fail the request it records.
-    if let Err(e) = state.store().append_audit(&record).await {
-        tracing::error!(error = %e, action = %record.action, "cannot append to the audit log");
-    }
+    // Never fails the request it records (a store error is logged).
+    super::audit::record(state.store(), record).await;
 }
 
 /// The detail of a refusal: the OAuth error and its AADSTS code.

@@ -21,6 +21,7 @@ pub mod consent;
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod external;
 pub mod flow;
 pub mod mint;
 pub mod pages;
