@@ -1,6 +1,9 @@
-//! The command line: `edugraph serve`, `edugraph config` and `edugraph token`. Every
-//! command resolves the configuration the same way (see `config.rs`), so `token` signs
-//! with the key and issuer that `serve` verifies against.
+//! The command line: `edugraph serve`, `edugraph config` and `edugraph token`, and the
+//! identity administration of `cli/admin.rs` (`tenant`, `app`, `keys`). Every command
+//! resolves the configuration the same way (see `config.rs`), so `token` signs with the
+//! key and issuer that `serve` verifies against.
+
+mod admin;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -42,6 +45,15 @@ pub enum Command {
     Config(ConfigArgs),
     /// Mint an access token against the store `serve` uses and print only the token.
     Token(TokenArgs),
+    /// Create and list tenants.
+    #[command(subcommand)]
+    Tenant(admin::TenantCommand),
+    /// Register apps, manage their secrets, record admin consent.
+    #[command(subcommand)]
+    App(admin::AppCommand),
+    /// Rotate the token-signing key.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
 }
 
 impl Command {
@@ -49,7 +61,11 @@ impl Command {
     pub fn default_log_level(&self) -> &'static str {
         match self {
             Command::Serve(_) => "info",
-            Command::Config(_) | Command::Token(_) => "warn",
+            Command::Config(_)
+            | Command::Token(_)
+            | Command::Tenant(_)
+            | Command::App(_)
+            | Command::Keys(_) => "warn",
         }
     }
 }
@@ -156,6 +172,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", args.resolve(&env)?.to_masked_toml());
             Ok(())
         }
+        Command::Tenant(cmd) => admin::tenant(cmd).await,
+        Command::App(cmd) => admin::app(cmd).await,
+        Command::Keys(cmd) => admin::keys(cmd).await,
         Command::Token(args) => {
             let config = args.config.resolve(&env)?;
             println!("{}", token(&args, config).await?);

@@ -8,11 +8,11 @@ use base64::Engine;
 use edugraph_store::{AppRecord, AppSecretRecord, GrantRecord, Store};
 use rand::RngCore;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::{permissions, tenants, AdminError, AdminResult};
 use crate::identity::audit;
+use crate::identity::client::hash_hex;
 
 /// Longest app display name (Entra's limit).
 const MAX_DISPLAY_NAME: usize = 256;
@@ -209,12 +209,6 @@ pub async fn consent(
     Ok(grant)
 }
 
-/// Lowercase hex SHA-256 of a client secret: how the store keeps it and how the token
-/// endpoint compares it.
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
 fn new_secret(client_id: &str, days: Option<u32>, now: OffsetDateTime) -> NewSecret {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -222,7 +216,7 @@ fn new_secret(client_id: &str, days: Option<u32>, now: OffsetDateTime) -> NewSec
     let record = AppSecretRecord {
         client_id: client_id.to_string(),
         secret_id: uuid::Uuid::new_v4().to_string(),
-        hash: secret_hash(&secret),
+        hash: hash_hex(&secret),
         hint: secret.chars().take(3).collect(),
         created_at: audit::timestamp(now),
         expires_at: days.map(|d| audit::timestamp(now + time::Duration::days(i64::from(d)))),

@@ -20,7 +20,7 @@ mod verify;
 
 pub use extract::Authenticated;
 pub use issue::{issue, IssueError, IssueRequest, IssueSubject, Issued};
-pub use keys::{Keys, RETIRED_KEY_GRACE};
+pub use keys::{Keys, RELOAD_INTERVAL, RETIRED_KEY_GRACE};
 pub use token::{
     build_claims, issuer, mint, Claims, TokenRequest, TokenSubject, DEV_CLIENT_ID, GRAPH_APP_ID,
     GRAPH_AUDIENCE,

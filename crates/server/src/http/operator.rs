@@ -2,8 +2,13 @@
 //! - `GET health`: liveness plus a store round trip (503 when the store fails);
 //! - `GET version`: a static JSON document (also the benchmarks' baseline route);
 //! - `POST reset` and `POST tokens`: development conveniences, answered only with `--dev`.
-//!   Outside `--dev` they are 404, because without an operator credential (a later issue)
-//!   nobody may reset data or mint tokens over HTTP.
+//!   Outside `--dev` they are 404: nobody resets data or mints tokens over HTTP, not even
+//!   with the operator credential;
+//! - `audit`, `tenants` and `apps` (`admin.rs`): identity administration, open under
+//!   `--dev` and behind the operator credential otherwise (`guard.rs`).
+
+mod admin;
+mod guard;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -31,6 +36,15 @@ pub fn routes() -> Router<AppState> {
         .route("/_edugraph/version", get(version))
         .route("/_edugraph/reset", post(reset))
         .route("/_edugraph/tokens", post(tokens))
+        .route("/_edugraph/audit", get(admin::audit))
+        .route(
+            "/_edugraph/tenants",
+            get(admin::list_tenants).post(admin::create_tenant),
+        )
+        .route(
+            "/_edugraph/apps",
+            get(admin::list_apps).post(admin::create_app),
+        )
 }
 
 async fn health(State(state): State<AppState>) -> Response {

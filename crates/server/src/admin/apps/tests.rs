@@ -41,7 +41,7 @@ async fn create_stores_the_hash_and_audits() {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     let stored = s.app_secrets(&app.client_id).await.unwrap();
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].hash, secret_hash(&secret.secret));
+    assert_eq!(stored[0].hash, hash_hex(&secret.secret));
     assert_ne!(stored[0].hash, secret.secret);
     assert_eq!(stored[0].hint, &secret.secret[..3]);
     let log = s.audit(Some(&t.id), 0, 10).await.unwrap();

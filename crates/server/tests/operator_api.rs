@@ -1,0 +1,420 @@
+//! The operator API in-process: the credential (off without a token, 401 without a
+//! header, 403 with a wrong token, open under `--dev`), tenant and app administration over
+//! HTTP, and the audit log listing what was done, page by page. Also a rotation done by
+//! another process (`edugraph keys rotate`) reaching a running server.
+
+mod platform_support;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use edugraph_edu::SystemClock;
+use edugraph_server::admin;
+use edugraph_server::auth::{mint, Keys, TokenRequest, TokenSubject};
+use edugraph_server::config::Config;
+use edugraph_server::http::app;
+use edugraph_server::AppState;
+use platform_support::*;
+use serde_json::{json, Value};
+
+const OPERATOR_TOKEN: &str = "op-0123456789abcdef0123456789abcdef";
+
+fn secured() -> Config {
+    Config {
+        operator_token: Some(OPERATOR_TOKEN.into()),
+        ..Config::default()
+    }
+}
+
+fn with_token(mut req: Request<Body>, token: &str) -> Request<Body> {
+    req.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    req
+}
+
+fn error_message(resp: &TestResponse) -> String {
+    resp.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn without_an_operator_token_the_admin_routes_are_off_but_health_is_not() {
+    let state = test_state(Config::default()).await;
+    for req in [
+        get_req("/_edugraph/audit"),
+        get_req("/_edugraph/tenants"),
+        get_req("/_edugraph/apps"),
+        post_json(
+            "/_edugraph/tenants",
+            r#"{"displayName":"X","domain":"x.edu"}"#,
+        ),
+    ] {
+        let resp = send(app(state.clone()), req).await;
+        assert_eq!(resp.status, StatusCode::NOT_FOUND);
+        assert!(
+            error_message(&resp).contains("operator_token"),
+            "{}",
+            resp.text()
+        );
+    }
+    // Even a bearer token does not switch them on.
+    let resp = send(
+        app(state.clone()),
+        with_token(get_req("/_edugraph/tenants"), OPERATOR_TOKEN),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+    assert_eq!(state.store().tenants().await.unwrap().len(), 1);
+    for open in ["/_edugraph/health", "/_edugraph/version"] {
+        assert_eq!(
+            send(app(state.clone()), get_req(open)).await.status,
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_operator_token_is_required_and_compared_exactly() {
+    let state = test_state(secured()).await;
+    let resp = send(app(state.clone()), get_req("/_edugraph/tenants")).await;
+    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
+    assert!(resp.header("www-authenticate").starts_with("Bearer"));
+    assert_eq!(resp.json()["error"]["code"], "InvalidAuthenticationToken");
+
+    let basic = {
+        let mut req = get_req("/_edugraph/tenants");
+        req.headers_mut()
+            .insert(header::AUTHORIZATION, "Basic b3A6b3A=".parse().unwrap());
+        req
+    };
+    assert_eq!(
+        send(app(state.clone()), basic).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    for wrong in [
+        &OPERATOR_TOKEN[..OPERATOR_TOKEN.len() - 1],
+        &format!("{OPERATOR_TOKEN}x"),
+        &OPERATOR_TOKEN.to_uppercase(),
+    ] {
+        let req = with_token(
+            post_json(
+                "/_edugraph/tenants",
+                r#"{"displayName":"X","domain":"x.edu"}"#,
+            ),
+            wrong,
+        );
+        let resp = send(app(state.clone()), req).await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN, "{wrong}");
+        assert_eq!(resp.json()["error"]["code"], "AccessDenied");
+    }
+    // Nothing was created, and each refusal is in the audit log.
+    assert_eq!(state.store().tenants().await.unwrap().len(), 1);
+    let log = state.store().audit(None, 0, 100).await.unwrap();
+    assert_eq!(log.len(), 3);
+    assert!(log
+        .iter()
+        .all(|r| r.action == "operatorRefused" && r.outcome == "failure"));
+
+    let resp = send(
+        app(state.clone()),
+        with_token(get_req("/_edugraph/tenants"), OPERATOR_TOKEN),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
+    assert_eq!(
+        resp.json()["value"],
+        json!([{"tenantId": TENANT, "displayName": "Test District", "domain": "test.example"}])
+    );
+    // The dev-only conveniences stay dev-only, operator token or not.
+    let resp = send(
+        app(state.clone()),
+        with_token(post_json("/_edugraph/reset", ""), OPERATOR_TOKEN),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn dev_mode_leaves_the_operator_api_open() {
+    let state = test_state(Config {
+        dev: true,
+        ..Config::default()
+    })
+    .await;
+    let resp = send(
+        app(state.clone()),
+        post_json(
+            "/_edugraph/tenants",
+            r#"{"displayName":"South","domain":"South.edu"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::CREATED, "{}", resp.text());
+    assert_eq!(resp.json()["domain"], "south.edu");
+    let resp = send(app(state.clone()), get_req("/_edugraph/audit")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert_eq!(resp.json()["value"][0]["action"], "tenantCreated");
+    assert_eq!(resp.json()["value"][0]["actor"], "operator");
+}
+
+async fn call(state: &AppState, req: Request<Body>) -> TestResponse {
+    send(app(state.clone()), with_token(req, OPERATOR_TOKEN)).await
+}
+
+#[tokio::test]
+async fn tenants_and_apps_are_administered_and_audited() {
+    let state = test_state(secured()).await;
+    let resp = call(
+        &state,
+        post_json(
+            "/_edugraph/tenants",
+            r#"{"displayName":"North Schools","domain":"north.example.edu"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::CREATED, "{}", resp.text());
+    let north = resp.json();
+    let north_id = north["tenantId"].as_str().unwrap().to_string();
+    assert_eq!(north["displayName"], "North Schools");
+
+    // Bad input: named, and nothing changes.
+    for (body, status) in [
+        (
+            r#"{"displayName":"Again","domain":"NORTH.example.edu"}"#,
+            StatusCode::CONFLICT,
+        ),
+        (
+            r#"{"displayName":"Bad","domain":"not a domain"}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (r#"{"displayName":"Bad"}"#, StatusCode::BAD_REQUEST),
+        (
+            r#"{"displayName":"Bad","domain":"b.edu","extra":1}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        ("not json", StatusCode::BAD_REQUEST),
+    ] {
+        let resp = call(&state, post_json("/_edugraph/tenants", body)).await;
+        assert_eq!(resp.status, status, "{body}: {}", resp.text());
+        assert!(resp.json()["error"]["message"].is_string());
+    }
+    assert_eq!(state.store().tenants().await.unwrap().len(), 2);
+
+    let resp = call(
+        &state,
+        post_json(
+            "/_edugraph/apps",
+            &json!({
+                "displayName": "Roster sync",
+                "tenant": "north.example.edu",
+                "permissions": ["EduRoster.Read.All"],
+                "redirectUris": ["https://sync.example/cb"],
+            })
+            .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::CREATED, "{}", resp.text());
+    let created = resp.json();
+    assert_eq!(created["tenantId"], north_id.as_str());
+    let client_id = created["clientId"].as_str().unwrap().to_string();
+    let secret = created["clientSecret"].as_str().unwrap().to_string();
+    assert!(secret.len() >= 40);
+
+    let resp = call(
+        &state,
+        post_json(
+            "/_edugraph/apps",
+            r#"{"displayName":"Bad","tenant":"north.example.edu","permissions":["EduRoster.Read"]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::BAD_REQUEST);
+    assert!(error_message(&resp).contains("EduRoster.Read.All"));
+
+    let resp = call(&state, get_req("/_edugraph/apps?tenant=north.example.edu")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let apps = resp.json()["value"].clone();
+    assert_eq!(apps.as_array().unwrap().len(), 1);
+    assert_eq!(apps[0]["clientId"], client_id.as_str());
+    assert_eq!(apps[0]["consented"], false);
+    assert!(!resp.text().contains(&secret));
+    let resp = call(&state, get_req(&format!("/_edugraph/apps?tenant={TENANT}"))).await;
+    assert_eq!(resp.json()["value"], json!([]));
+    assert_eq!(
+        call(&state, get_req("/_edugraph/apps?tenant=nowhere.edu"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The audit log, per tenant and in pages.
+    admin::apps::consent(
+        state.store(),
+        &client_id,
+        None,
+        "cli",
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let resp = call(
+        &state,
+        get_req(&format!("/_edugraph/audit?tenant={north_id}")),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
+    let entries = resp.json()["value"].clone();
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["tenantCreated", "appCreated", "consentGranted"]);
+    assert!(entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["tenantId"] == north_id.as_str()));
+    assert_eq!(entries[1]["target"], client_id.as_str());
+    assert_eq!(entries[1]["actor"], "operator");
+    assert!(!resp.text().contains(&secret), "no secret in the audit log");
+
+    let first = call(
+        &state,
+        get_req(&format!("/_edugraph/audit?tenant={north_id}&limit=2")),
+    )
+    .await
+    .json();
+    assert_eq!(first["value"].as_array().unwrap().len(), 2);
+    let next = first["@odata.nextLink"].as_str().expect("a next page");
+    let path = &next[next.find("/_edugraph").unwrap()..];
+    let second = call(&state, get_req(path)).await.json();
+    assert_eq!(second["value"].as_array().unwrap().len(), 1);
+    assert_eq!(second["value"][0]["action"], "consentGranted");
+    assert!(second.get("@odata.nextLink").is_none());
+
+    for bad in [
+        "/_edugraph/audit?limit=0",
+        "/_edugraph/audit?limit=1001",
+        "/_edugraph/audit?after=-1",
+        "/_edugraph/audit?after=x",
+        "/_edugraph/audit?since=1",
+        "/_edugraph/audit?limit=1&limit=2",
+    ] {
+        assert_eq!(
+            call(&state, get_req(bad)).await.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        call(&state, get_req("/_edugraph/audit?tenant=nowhere.edu"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// A file store shared by "the server" and "the CLI", as in production.
+async fn file_state() -> (AppState, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("edugraph-rotate-{}", uuid::Uuid::new_v4()));
+    let config = Config {
+        data_dir: dir.clone(),
+        ..Config::default()
+    };
+    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    store
+        .put_tenant(&edugraph_store::TenantRecord {
+            id: TENANT.into(),
+            display_name: "Test District".into(),
+            domain: "test.example".into(),
+        })
+        .await
+        .unwrap();
+    let keys = Keys::load_or_create(store.as_ref()).await.unwrap();
+    (
+        AppState::new(config, store, Arc::new(SystemClock), keys),
+        dir,
+    )
+}
+
+fn app_token(keys: &Keys, config: &Config) -> String {
+    let req = TokenRequest {
+        tenant: TENANT.into(),
+        subject: TokenSubject::App {
+            app_id: "11111111-2222-4333-8444-555555555555".into(),
+            roles: vec!["EduRoster.Read.All".into()],
+        },
+        lifetime_secs: 600,
+    };
+    mint(
+        keys,
+        &config.issuer_base(),
+        &req,
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+async fn schools(state: &AppState, token: &str) -> StatusCode {
+    let req = Request::get("/v1.0/education/schools")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    send(app(state.clone()), req).await.status
+}
+
+#[tokio::test]
+async fn a_rotation_by_another_process_reaches_the_running_server() {
+    let (state, dir) = file_state().await;
+    let old_kid = state.keys().signing_kid();
+    let before = app_token(state.keys(), state.config());
+    assert_eq!(schools(&state, &before).await, StatusCode::OK);
+
+    // "The CLI": its own store handle and keys, then a token signed with the new key.
+    let cli_store = edugraph_server::serve::open_store(state.config())
+        .await
+        .unwrap();
+    let rotated = admin::keys::rotate(cli_store.as_ref(), "cli", time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    assert_eq!(rotated.retired, vec![old_kid.clone()]);
+    let cli_keys = Keys::load_or_create(cli_store.as_ref()).await.unwrap();
+    assert_eq!(cli_keys.signing_kid(), rotated.kid);
+    let after = app_token(&cli_keys, state.config());
+    assert_eq!(kid_of(&after), rotated.kid);
+
+    // The server has not reloaded yet, but accepts the new kid (re-reading the keys)
+    // and still accepts tokens signed with the retired key.
+    assert_eq!(schools(&state, &after).await, StatusCode::OK);
+    assert_eq!(schools(&state, &before).await, StatusCode::OK);
+    // Having re-read, it signs with the new key and publishes both.
+    assert_eq!(state.keys().signing_kid(), rotated.kid);
+    let jwks: Value = state.keys().jwks_at(time::OffsetDateTime::now_utc());
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert!(kids.contains(&old_kid.as_str()) && kids.contains(&rotated.kid.as_str()));
+    // A made-up kid is still refused.
+    let mut forged = after.clone();
+    forged.replace_range(
+        ..forged.find('.').unwrap(),
+        "eyJhbGciOiJSUzI1NiIsImtpZCI6Im5vcGUifQ",
+    );
+    assert_eq!(schools(&state, &forged).await, StatusCode::UNAUTHORIZED);
+    let _ = std::fs::remove_dir_all(dir);
+}
