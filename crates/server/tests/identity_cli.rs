@@ -1,0 +1,524 @@
+//! `edugraph tenant`, `app` and `keys` as the binary runs them, against a data folder:
+//! JSON output for scripts, secrets stored only as hashes, secret rotation, consent,
+//! key rotation keeping old tokens valid, audit entries, and clean failures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use edugraph_server::auth::{verify_token, Keys};
+use edugraph_server::config::Config;
+use edugraph_store::Store;
+use serde_json::Value;
+
+fn edugraph(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_clear()
+        .output()
+        .expect("run edugraph")
+}
+
+/// Runs a command that must succeed and returns its standard output.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = edugraph(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail: nothing on standard output, the reason on standard
+/// error (returned).
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = edugraph(dir, args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn json(text: &str) -> Value {
+    assert_eq!(text.lines().count(), 1, "one line of JSON: {text}");
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("edugraph-idcli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn store(dir: &Path) -> (Config, Arc<dyn Store>) {
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    (config, store)
+}
+
+/// Every byte of the SQLite database (file and write-ahead log).
+fn database_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for name in ["edugraph.db", "edugraph.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn tenants_are_created_and_listed() {
+    let dir = temp_dir();
+    let t = json(&ok(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "North",
+            "--domain",
+            "North.edu",
+            "--json",
+        ],
+    ));
+    let id = t["tenantId"].as_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&id).is_ok());
+    assert_eq!(t["displayName"], "North");
+    assert_eq!(t["domain"], "north.edu");
+    assert_eq!(t.as_object().unwrap().len(), 3);
+
+    // Without --json: the id alone.
+    let south = ok(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "South",
+            "--domain",
+            "south.edu",
+        ],
+    );
+    let south = south.trim_end();
+    assert!(uuid::Uuid::parse_str(south).is_ok(), "{south}");
+
+    let list = json(&ok(&dir, &["tenant", "list", "--json"]));
+    let mut domains: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tenantId"].as_str().unwrap(),
+                t["domain"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    domains.sort_by_key(|(_, d)| *d);
+    assert_eq!(
+        domains,
+        vec![(id.as_str(), "north.edu"), (south, "south.edu")]
+    );
+    let plain = ok(&dir, &["tenant", "list"]);
+    assert!(plain
+        .lines()
+        .any(|l| l.starts_with(&id) && l.contains("north.edu")));
+
+    let err = fails(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "Dup",
+            "--domain",
+            "NORTH.EDU",
+            "--json",
+        ],
+    );
+    assert!(err.contains("north.edu"), "{err}");
+    let err = fails(
+        &dir,
+        &["tenant", "create", "--name", "Bad", "--domain", "nodots"],
+    );
+    assert!(err.contains("nodots"), "{err}");
+    assert_eq!(
+        json(&ok(&dir, &["tenant", "list", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let (_, store) = store(&dir).await;
+    let actions: Vec<String> = store
+        .audit(None, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{} {}", r.actor, r.action))
+        .collect();
+    assert_eq!(actions, ["cli tenantCreated", "cli tenantCreated"]);
+}
+
+#[test]
+fn commands_need_an_existing_database() {
+    let dir = temp_dir();
+    for args in [
+        &["tenant", "list"][..],
+        &["app", "list", "--json"],
+        &[
+            "app",
+            "create",
+            "--name",
+            "A",
+            "--permissions",
+            "EduRoster.Read.All",
+        ],
+        &["keys", "rotate"],
+    ] {
+        let err = fails(&dir, args);
+        assert!(err.contains("no database"), "{args:?}: {err}");
+    }
+    assert!(!dir.join("edugraph.db").exists());
+}
+
+#[tokio::test]
+async fn apps_get_a_hashed_secret_rotation_and_consent() {
+    let dir = temp_dir();
+    let tenant = ok(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "North",
+            "--domain",
+            "north.edu",
+        ],
+    );
+    let tenant = tenant.trim_end();
+
+    let created = json(&ok(
+        &dir,
+        &[
+            "app",
+            "create",
+            "--name",
+            "Gradebook",
+            "--permissions",
+            "EduRoster.Read.All,EduAssignments.ReadWrite.All",
+            "--delegated-permissions",
+            "EduRoster.ReadBasic,openid",
+            "--redirect-uri",
+            "https://gradebook.example/cb",
+            "--redirect-uri",
+            "http://localhost:8400/cb",
+            "--json",
+        ],
+    ));
+    let keys: Vec<&str> = created
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(keys, ["tenantId", "clientId", "clientSecret"]);
+    assert_eq!(created["tenantId"], tenant);
+    let client_id = created["clientId"].as_str().unwrap().to_string();
+    let secret = created["clientSecret"].as_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&client_id).is_ok());
+    assert!(secret.len() >= 40, "{secret}");
+    assert!(secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+
+    {
+        let (_, store) = store(&dir).await;
+        let app = store.app(&client_id).await.unwrap().expect("registered");
+        assert_eq!(app.home_tenant, tenant);
+        assert_eq!(
+            app.app_permissions,
+            ["EduRoster.Read.All", "EduAssignments.ReadWrite.All"]
+        );
+        assert_eq!(app.delegated_permissions, ["EduRoster.ReadBasic", "openid"]);
+        assert_eq!(
+            app.redirect_uris,
+            ["https://gradebook.example/cb", "http://localhost:8400/cb"]
+        );
+        let secrets = store.app_secrets(&client_id).await.unwrap();
+        assert_eq!(secrets.len(), 1);
+        assert_eq!(
+            secrets[0].hash,
+            edugraph_server::identity::client::hash_hex(&secret)
+        );
+        assert!(store.grant(tenant, &client_id).await.unwrap().is_none());
+    }
+    // The secret itself is nowhere in the database.
+    assert!(!contains(&database_bytes(&dir), &secret));
+
+    // Rotation: add a second secret, revoke the first.
+    let added = json(&ok(&dir, &["app", "secret", "add", &client_id, "--json"]));
+    let second = added["clientSecret"].as_str().unwrap().to_string();
+    assert_ne!(second, secret);
+    assert_eq!(added["clientId"], client_id.as_str());
+    let list = json(&ok(&dir, &["app", "list", "--json"]));
+    let secrets = list[0]["secrets"].as_array().unwrap().clone();
+    assert_eq!(secrets.len(), 2);
+    assert!(!list.to_string().contains(&second));
+    let first_id = secrets
+        .iter()
+        .find(|s| s["secretId"] != added["secretId"])
+        .unwrap()["secretId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let revoked = json(&ok(
+        &dir,
+        &["app", "secret", "revoke", &client_id, &first_id, "--json"],
+    ));
+    assert_eq!(revoked["revoked"], true);
+    let err = fails(
+        &dir,
+        &["app", "secret", "revoke", &client_id, "no-such-secret"],
+    );
+    assert!(err.contains("no-such-secret"), "{err}");
+
+    // Consent from the command line.
+    let consent = json(&ok(&dir, &["app", "consent", &client_id, "--json"]));
+    assert_eq!(consent["tenantId"], tenant);
+    {
+        let (_, store) = store(&dir).await;
+        let secrets = store.app_secrets(&client_id).await.unwrap();
+        let first = secrets.iter().find(|s| s.secret_id == first_id).unwrap();
+        assert!(first.revoked_at.is_some());
+        assert!(secrets.iter().any(|s| s.revoked_at.is_none()));
+        let grant = store
+            .grant(tenant, &client_id)
+            .await
+            .unwrap()
+            .expect("consented");
+        assert_eq!(
+            grant.permissions,
+            ["EduRoster.Read.All", "EduAssignments.ReadWrite.All"]
+        );
+        assert_eq!(grant.granted_by, "cli");
+        let log: Vec<(String, Option<String>)> = store
+            .audit(Some(tenant), 0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.action, r.target))
+            .collect();
+        let target = Some(client_id.clone());
+        assert_eq!(
+            log,
+            vec![
+                ("tenantCreated".to_string(), Some(tenant.to_string())),
+                ("appCreated".to_string(), target.clone()),
+                ("secretAdded".to_string(), target.clone()),
+                ("secretRevoked".to_string(), target.clone()),
+                ("consentGranted".to_string(), target),
+            ]
+        );
+    }
+    assert!(!contains(&database_bytes(&dir), &second));
+    let plain = ok(&dir, &["app", "list"]);
+    assert!(
+        plain.contains(&client_id) && plain.contains("consented=true"),
+        "{plain}"
+    );
+}
+
+#[tokio::test]
+async fn app_create_refuses_bad_input_and_changes_nothing() {
+    let dir = temp_dir();
+    ok(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "North",
+            "--domain",
+            "north.edu",
+        ],
+    );
+    let cases: &[(&[&str], &str)] = &[
+        (&["--permissions", "EduRoster.Read"], "EduRoster.Read.All"),
+        (&["--permissions", "Mail.Send.All"], "Mail.Send.All"),
+        (
+            &[
+                "--permissions",
+                "EduRoster.Read.All",
+                "--delegated-permissions",
+                "EduRoster.Read.All",
+            ],
+            "EduRoster.Read",
+        ),
+        (
+            &[
+                "--permissions",
+                "EduRoster.Read.All",
+                "--redirect-uri",
+                "http://evil.example/cb",
+            ],
+            "http://evil.example/cb",
+        ),
+        (&[], "permissions"),
+        (
+            &[
+                "--permissions",
+                "EduRoster.Read.All",
+                "--tenant",
+                "south.edu",
+            ],
+            "south.edu",
+        ),
+    ];
+    for (extra, named) in cases {
+        let mut args = vec!["app", "create", "--name", "Bad", "--json"];
+        args.extend_from_slice(extra);
+        let err = fails(&dir, &args);
+        assert!(err.contains(named), "{extra:?}: {err}");
+    }
+    let err = fails(
+        &dir,
+        &["app", "consent", "00000000-0000-4000-8000-000000000000"],
+    );
+    assert!(
+        err.contains("00000000-0000-4000-8000-000000000000"),
+        "{err}"
+    );
+    let err = fails(&dir, &["app", "secret", "add", "nope", "--json"]);
+    assert!(err.contains("nope"), "{err}");
+    assert_eq!(ok(&dir, &["app", "list", "--json"]).trim(), "[]");
+
+    // With two tenants the target must be named.
+    ok(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "South",
+            "--domain",
+            "south.edu",
+        ],
+    );
+    let err = fails(
+        &dir,
+        &[
+            "app",
+            "create",
+            "--name",
+            "A",
+            "--permissions",
+            "EduRoster.Read.All",
+        ],
+    );
+    assert!(err.contains("2 tenants"), "{err}");
+    let created = json(&ok(
+        &dir,
+        &[
+            "app",
+            "create",
+            "--name",
+            "A",
+            "--permissions",
+            "EduRoster.Read.All",
+            "--tenant",
+            "south.edu",
+            "--json",
+        ],
+    ));
+    let (_, store) = store(&dir).await;
+    let south = store
+        .tenants()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.domain == "south.edu")
+        .unwrap();
+    assert_eq!(created["tenantId"], south.id.as_str());
+}
+
+#[tokio::test]
+async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key() {
+    let dir = temp_dir();
+    ok(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "North",
+            "--domain",
+            "north.edu",
+        ],
+    );
+    let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+    let before = ok(&dir, &["token", "--app", "--roles", "EduRoster.Read.All"]);
+    let before = before.trim_end().to_string();
+
+    let rotated = json(&ok(&dir, &["keys", "rotate", "--json"]));
+    let new_kid = rotated["kid"].as_str().unwrap().to_string();
+    assert_eq!(rotated["retired"], serde_json::json!([kid(&before)]));
+    assert_ne!(new_kid, kid(&before));
+
+    let after = ok(&dir, &["token", "--app", "--roles", "EduRoster.Read.All"]);
+    let after = after.trim_end().to_string();
+    assert_eq!(kid(&after), new_kid);
+
+    // A server starting now verifies both and publishes both keys.
+    let (config, store) = store(&dir).await;
+    let keys = Keys::load_or_create(store.as_ref()).await.unwrap();
+    assert_eq!(keys.signing_kid(), new_kid);
+    let now = time::OffsetDateTime::now_utc();
+    for token in [&before, &after] {
+        verify_token(&keys, token, &config.issuer_base(), now).expect("still valid");
+    }
+    assert_eq!(keys.jwks_at(now)["keys"].as_array().unwrap().len(), 2);
+    // ...until the retired key's grace has passed.
+    let later = now + edugraph_server::auth::RETIRED_KEY_GRACE + time::Duration::minutes(1);
+    assert_eq!(keys.jwks_at(later)["keys"].as_array().unwrap().len(), 1);
+
+    // Plain output is the new kid alone; a second rotation retires only the current key.
+    let again = ok(&dir, &["keys", "rotate"]);
+    let again = again.trim_end();
+    assert_ne!(again, new_kid);
+    let records = store.signing_keys().await.unwrap();
+    assert_eq!(records.iter().filter(|r| r.retired_at.is_none()).count(), 1);
+    assert_eq!(records.len(), 3);
+    let log: Vec<(String, Option<String>)> = store
+        .audit(None, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "keyRotated")
+        .map(|r| (r.action, r.target))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            ("keyRotated".to_string(), Some(new_kid.clone())),
+            ("keyRotated".to_string(), Some(again.to_string())),
+        ]
+    );
+}
