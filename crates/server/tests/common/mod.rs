@@ -75,15 +75,31 @@ impl Resp {
     }
 }
 
+/// The store the HTTP tests run on: a fresh PostgreSQL database of the throwaway cluster
+/// when `EDUGRAPH_TEST_PG_URL` is set (the second stage of `scripts/test.sh`), otherwise
+/// SQLite in memory. A database per test keeps the fixed tenant ids of the fixtures apart.
+async fn test_store() -> Arc<dyn edugraph_store::Store> {
+    use sqlx::Connection;
+    let Some(url) = std::env::var("EDUGRAPH_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
+        return edugraph_store::open("sqlite::memory:").await.expect("in-memory store");
+    };
+    let name = format!("edugraph_http_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect to the test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a database for this test");
+    let (server, _) = url.rsplit_once('/').expect("database URL with a database name");
+    edugraph_store::open(&format!("{server}/{name}")).await.expect("PostgreSQL store")
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
         Self::with_config(Config::default()).await
     }
 
     pub async fn with_config(config: Config) -> TestApp {
-        let store = edugraph_store::open("sqlite::memory:")
-            .await
-            .expect("in-memory store");
+        let store = test_store().await;
         let state = AppState::new(config, store, Arc::new(SystemClock), shared_keys());
         for (id, domain) in [(TENANT_A, "a.example.edu"), (TENANT_B, "b.example.edu")] {
             let t = TenantRecord {
