@@ -1,69 +1,12 @@
-//! `edugraph tenant`, `app` and `keys` as the binary runs them, against a data folder:
+//! `edugraph tenant` and `edugraph app` as the binary runs them, against a data folder:
 //! JSON output for scripts, secrets stored only as hashes, secret rotation, consent,
-//! key rotation keeping old tokens valid, audit entries, and clean failures.
+//! audit entries, and clean failures. Key rotation has `identity_keys.rs`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::Arc;
+mod cli_support;
 
-use edugraph_server::auth::{verify_token, Keys};
-use edugraph_server::config::Config;
-use edugraph_store::Store;
-use serde_json::Value;
+use std::path::Path;
 
-fn edugraph(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edugraph"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_clear()
-        .output()
-        .expect("run edugraph")
-}
-
-/// Runs a command that must succeed and returns its standard output.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = edugraph(dir, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs a command that must fail: nothing on standard output, the reason on standard
-/// error (returned).
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let out = edugraph(dir, args);
-    assert!(!out.status.success(), "{args:?} succeeded");
-    assert!(
-        out.stdout.is_empty(),
-        "{args:?} printed {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn json(text: &str) -> Value {
-    assert_eq!(text.lines().count(), 1, "one line of JSON: {text}");
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edugraph-idcli-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn store(dir: &Path) -> (Config, Arc<dyn Store>) {
-    let config = Config {
-        data_dir: dir.to_path_buf(),
-        ..Config::default()
-    };
-    let store = edugraph_server::serve::open_store(&config).await.unwrap();
-    (config, store)
-}
+use cli_support::{fails, json, ok, store, temp_dir};
 
 /// Every byte of the SQLite database (file and write-ahead log).
 fn database_bytes(dir: &Path) -> Vec<u8> {
@@ -457,68 +400,4 @@ async fn app_create_refuses_bad_input_and_changes_nothing() {
         .find(|t| t.domain == "south.edu")
         .unwrap();
     assert_eq!(created["tenantId"], south.id.as_str());
-}
-
-#[tokio::test]
-async fn key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key() {
-    let dir = temp_dir();
-    ok(
-        &dir,
-        &[
-            "tenant",
-            "create",
-            "--name",
-            "North",
-            "--domain",
-            "north.edu",
-        ],
-    );
-    let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
-    let before = ok(&dir, &["token", "--app", "--roles", "EduRoster.Read.All"]);
-    let before = before.trim_end().to_string();
-
-    let rotated = json(&ok(&dir, &["keys", "rotate", "--json"]));
-    let new_kid = rotated["kid"].as_str().unwrap().to_string();
-    assert_eq!(rotated["retired"], serde_json::json!([kid(&before)]));
-    assert_ne!(new_kid, kid(&before));
-
-    let after = ok(&dir, &["token", "--app", "--roles", "EduRoster.Read.All"]);
-    let after = after.trim_end().to_string();
-    assert_eq!(kid(&after), new_kid);
-
-    // A server starting now verifies both and publishes both keys.
-    let (config, store) = store(&dir).await;
-    let keys = Keys::load_or_create(store.as_ref()).await.unwrap();
-    assert_eq!(keys.signing_kid(), new_kid);
-    let now = time::OffsetDateTime::now_utc();
-    for token in [&before, &after] {
-        verify_token(&keys, token, &config.issuer_base(), now).expect("still valid");
-    }
-    assert_eq!(keys.jwks_at(now)["keys"].as_array().unwrap().len(), 2);
-    // ...until the retired key's grace has passed.
-    let later = now + edugraph_server::auth::RETIRED_KEY_GRACE + time::Duration::minutes(1);
-    assert_eq!(keys.jwks_at(later)["keys"].as_array().unwrap().len(), 1);
-
-    // Plain output is the new kid alone; a second rotation retires only the current key.
-    let again = ok(&dir, &["keys", "rotate"]);
-    let again = again.trim_end();
-    assert_ne!(again, new_kid);
-    let records = store.signing_keys().await.unwrap();
-    assert_eq!(records.iter().filter(|r| r.retired_at.is_none()).count(), 1);
-    assert_eq!(records.len(), 3);
-    let log: Vec<(String, Option<String>)> = store
-        .audit(None, 0, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.action == "keyRotated")
-        .map(|r| (r.action, r.target))
-        .collect();
-    assert_eq!(
-        log,
-        vec![
-            ("keyRotated".to_string(), Some(new_kid.clone())),
-            ("keyRotated".to_string(), Some(again.to_string())),
-        ]
-    );
 }

@@ -1,0 +1,75 @@
+//! Helpers of the command-line tests: run the `edugraph` binary against a data folder
+//! with a clean environment, expect success or a clean failure, open the same store.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use edugraph_server::config::Config;
+use edugraph_store::Store;
+use serde_json::Value;
+
+pub fn edugraph(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_clear()
+        .output()
+        .expect("run edugraph")
+}
+
+/// Runs a command that must succeed and returns its standard output.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = edugraph(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail: nothing on standard output, the reason on standard
+/// error (returned).
+pub fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = edugraph(dir, args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+pub fn json(text: &str) -> Value {
+    assert_eq!(text.lines().count(), 1, "one line of JSON: {text}");
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("edugraph-idcli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub async fn store(dir: &Path) -> (Config, Arc<dyn Store>) {
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    (config, store)
+}
+
+/// Runs `edugraph` with exactly these environment variables and no data folder flag.
+pub fn edugraph_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("run edugraph")
+}
