@@ -317,3 +317,84 @@ async fn tenants_and_apps_are_administered_and_audited() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The token endpoint's answer to `client_credentials` with this secret.
+async fn client_credentials(state: &AppState, client_id: &str, secret: &str) -> TestResponse {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "client_credentials")
+        .append_pair("client_id", client_id)
+        .append_pair("client_secret", secret)
+        .append_pair("scope", "https://graph.microsoft.com/.default")
+        .finish();
+    let req = Request::post(format!("/{TENANT}/oauth2/v2.0/token"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    send(app(state.clone()), req).await
+}
+
+fn roles_of(resp: &TestResponse) -> serde_json::Value {
+    use base64::Engine;
+    let token = resp.json()["access_token"].as_str().unwrap().to_string();
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    claims.get("roles").cloned().unwrap_or(json!(null))
+}
+
+#[tokio::test]
+async fn an_app_registered_here_signs_in_at_the_token_endpoint() {
+    let state = test_state(secured()).await;
+    let created = call(
+        &state,
+        post_json(
+            "/_edugraph/apps",
+            r#"{"displayName":"Sync","permissions":["EduRoster.Read.All"]}"#,
+        ),
+    )
+    .await
+    .json();
+    let client_id = created["clientId"].as_str().unwrap().to_string();
+    let secret = created["clientSecret"].as_str().unwrap().to_string();
+
+    // Before consent: a token, but no roles.
+    let resp = client_credentials(&state, &client_id, &secret).await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
+    assert_eq!(
+        roles_of(&resp),
+        json!(null),
+        "no roles claim before consent"
+    );
+
+    let now = time::OffsetDateTime::now_utc();
+    admin::apps::consent(state.store(), &client_id, None, "cli", now)
+        .await
+        .unwrap();
+    let resp = client_credentials(&state, &client_id, &secret).await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
+    assert_eq!(roles_of(&resp), json!(["EduRoster.Read.All"]));
+
+    // A new secret works; once revoked, the old one does not.
+    let (_, second) = admin::apps::add_secret(state.store(), &client_id, None, "cli", now)
+        .await
+        .unwrap();
+    let first_id = state
+        .store()
+        .app_secrets(&client_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.secret_id != second.record.secret_id)
+        .unwrap()
+        .secret_id;
+    admin::apps::revoke_secret(state.store(), &client_id, &first_id, "cli", now)
+        .await
+        .unwrap();
+    let resp = client_credentials(&state, &client_id, &secret).await;
+    assert_eq!(resp.status, StatusCode::UNAUTHORIZED, "{}", resp.text());
+    assert_eq!(resp.json()["error"], "invalid_client");
+    let resp = client_credentials(&state, &client_id, &second.secret).await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
+}
