@@ -326,3 +326,93 @@ async fn another_tenant_can_consent_to_a_multi_tenant_app() {
         (Some(TENANT_B), Some(PERMISSION))
     );
 }
+
+#[tokio::test]
+async fn the_dev_demo_administrator_can_consent() {
+    let config = Config {
+        dev: true,
+        ..Config::default()
+    };
+    let store = edugraph_store::open("sqlite::memory:").await.unwrap();
+    let summary =
+        edugraph_server::serve::seed_demo(store.as_ref(), config.seed, config.demo_size, false)
+            .await
+            .unwrap();
+    let plan = summary.plan;
+    let state = edugraph_server::AppState::new(
+        config,
+        store,
+        std::sync::Arc::new(edugraph_edu::SystemClock),
+        edugraph_server::auth::Keys::generate(),
+    );
+    let app = edugraph_server::http::app(state.clone());
+    let t = TestApp {
+        state,
+        app,
+        admin: String::new(),
+    };
+    let tenant = plan.tenant.id.clone();
+    let client = register_app(&t, &tenant, &[PERMISSION], &[]).await;
+    let admin = t
+        .state
+        .store()
+        .get(&tenant, edugraph_store::EntityKind::User, &plan.admin_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let upn = serde_json::from_str::<serde_json::Value>(&admin.json).unwrap()["userPrincipalName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let password = plan
+        .passwords
+        .iter()
+        .find(|(id, _)| *id == plan.admin_id)
+        .unwrap()
+        .1
+        .clone();
+
+    let url = format!(
+        "/{}/adminconsent?{}",
+        plan.tenant.domain,
+        encode(&[
+            ("client_id", &client),
+            ("redirect_uri", REDIRECT),
+            ("state", "s1")
+        ])
+    );
+    let page = get_page(&t, &url, None).await.expect(200);
+    let cookie = flow_cookie(&page);
+    let path = format!("/{}/adminconsent", plan.tenant.domain);
+    let mut fields = hidden_fields(&page.text());
+    fields.extend([("username".to_string(), upn), ("password".into(), password)]);
+    let page = post_form(&t, &path, &pairs(&fields), &[("cookie", &cookie)])
+        .await
+        .expect(200);
+    let mut fields = hidden_fields(&page.text());
+    fields.insert("decision".into(), "approve".into());
+    let done = post_form(&t, &path, &pairs(&fields), &[("cookie", &cookie)])
+        .await
+        .expect(302);
+    assert_eq!(location_params(&done)["admin_consent"], "True");
+    assert!(t
+        .state
+        .store()
+        .grant(&tenant, &client)
+        .await
+        .unwrap()
+        .is_some());
+    // The teacher persona is no administrator.
+    let page = get_page(&t, &url, None).await.expect(200);
+    let cookie = flow_cookie(&page);
+    let mut fields = hidden_fields(&page.text());
+    let teacher_password = plan.passwords[0].1.clone();
+    fields.extend([
+        ("username".to_string(), plan.teacher_upn.clone()),
+        ("password".into(), teacher_password),
+    ]);
+    let page = post_form(&t, &path, &pairs(&fields), &[("cookie", &cookie)])
+        .await
+        .expect(200);
+    assert!(page.text().contains("AADSTS90094"));
+}

@@ -219,7 +219,8 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
 }
 
 /// Verifies a token for a request: cache first, then (for tokens of a configured external
-/// issuer) `identity::external`, else full verification and the tenant check (tenants are cached too; an unknown tenant refreshes the set from the store).
+/// issuer) `identity::external`, else full verification and the tenant check (tenants are
+/// cached too; an unknown tenant refreshes the set from the store).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let now = state.clock().now();
     let keys = state.keys();

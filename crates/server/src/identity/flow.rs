@@ -126,7 +126,7 @@ pub async fn client_and_redirect(
             )
         })?,
     };
-    if !app.redirect_uris.iter().any(|r| *r == redirect) || url::Url::parse(&redirect).is_err() {
+    if !app.redirect_uris.contains(&redirect) || url::Url::parse(&redirect).is_err() {
         return Err(bad(
             50011,
             format!(
