@@ -282,10 +282,12 @@ async fn admin_sign_in(
             StatusCode::OK,
         );
     }
+    // The ticket remembers the permissions shown, so the grant is exactly what was approved.
     let decide = Ticket {
         purpose: "consent-decide".into(),
         user: Some(user.id.clone()),
         tenant: Some(user.tenant.id.clone()),
+        scope: Some(app.app_permissions.join(" ")),
         ..t
     };
     let (client_id, redirect_uri, st) = (
@@ -330,6 +332,14 @@ async fn decide(
     let (Some(admin), Some(tenant)) = (t.user.as_deref(), t.tenant.as_deref()) else {
         return flow::error_page(StatusCode::BAD_REQUEST, TITLE, RESTART, Some(9002313));
     };
+    if t.scope.as_deref() != Some(app.app_permissions.join(" ").as_str()) {
+        return flow::error_page(
+            StatusCode::CONFLICT,
+            TITLE,
+            "The permissions the app asks for changed while this page was open. Start the admin consent again to review them.",
+            None,
+        );
+    }
     let st = t.state.as_deref();
     let event = |action, success| Event {
         tenant: Some(tenant),
