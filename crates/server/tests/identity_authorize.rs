@@ -306,3 +306,73 @@ async fn wrong_passwords_stay_on_the_form_and_tampering_is_refused() {
         .await
         .expect(400);
 }
+
+#[tokio::test]
+async fn the_common_endpoint_takes_the_tenant_from_the_user() {
+    let s = setup().await;
+    let url = format!(
+        "/common/oauth2/v2.0/authorize?{}",
+        encode(&[
+            ("client_id", &s.client),
+            ("response_type", "code"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid"),
+            ("code_challenge", VERIFIER)
+        ])
+    );
+    let page = get_page(&s.t, &url, None).await.expect(200);
+    let cookie = flow_cookie(&page);
+    let mut fields = hidden_fields(&page.text());
+    fields.extend([
+        ("username".to_string(), "ada@a.example.edu".to_string()),
+        ("password".into(), PASSWORD.into()),
+    ]);
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let done = post_form(
+        &s.t,
+        "/common/oauth2/v2.0/authorize",
+        &pairs,
+        &[("cookie", &cookie)],
+    )
+    .await
+    .expect(302);
+    let code = location_params(&done)["code"].clone();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", s.client.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let body = post_form(&s.t, &token_path("common"), &form, &[])
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        claims(body["access_token"].as_str().unwrap())["tid"],
+        TENANT_A
+    );
+    // The flow started on `common` cannot be finished on a tenant's page.
+    let page = get_page(&s.t, &url, None).await.expect(200);
+    let cookie = flow_cookie(&page);
+    let mut fields = hidden_fields(&page.text());
+    fields.extend([
+        ("username".to_string(), "ada@a.example.edu".to_string()),
+        ("password".into(), PASSWORD.into()),
+    ]);
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post_form(
+        &s.t,
+        &format!("/{TENANT_A}/oauth2/v2.0/authorize"),
+        &pairs,
+        &[("cookie", &cookie)],
+    )
+    .await
+    .expect(400);
+}
