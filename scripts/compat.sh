@@ -12,7 +12,9 @@
 #    is all the suite needs. EDUGRAPH_COMPAT_PROFILE=release switches;
 # 3. starts `edugraph serve --in-memory --dev` on a free loopback port, waits for
 #    /_edugraph/health, mints an app token with POST /_edugraph/tokens;
-# 4. runs pytest, then stops the server whatever happened.
+# 4. runs pytest, then stops the server whatever happened. The MSAL tests
+#    (compat/test_msal.py) start their own HTTPS instance of the same binary
+#    (EDUGRAPH_BIN) on a fresh data folder, and stop it themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -91,7 +93,7 @@ fi
 
 echo "== compat: pytest against $base"
 status=0
-EDUGRAPH_URL="$base" EDUGRAPH_APP_TOKEN="$token" \
+EDUGRAPH_URL="$base" EDUGRAPH_APP_TOKEN="$token" EDUGRAPH_BIN="$bin" \
   "$venv/bin/python" -m pytest -c "$root/compat/pytest.ini" --rootdir "$root/compat" "$root/compat" "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   show_log
