@@ -2,9 +2,11 @@
 # The issue's performance measurements; they produce numbers for notes, never a pass/fail
 # test. Writes bench/out/results.md (and the raw wrk output beside it).
 #
-#   scripts/bench.sh            both parts
+#   scripts/bench.sh            all parts
 #   scripts/bench.sh a          only (a): entity read vs static route, small demo
 #   scripts/bench.sh b          only (b): the generated district
+#   scripts/bench.sh token      only (t): client_credentials issuance, and (a)'s read
+#                               with a token from the token endpoint (bench/token.sh)
 #
 # (a) `serve --dev --demo-size small` on SQLite (a file in a temporary data folder); wrk
 #     at 32 connections against GET /_edugraph/version (static JSON) and then against an
@@ -20,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-parts=${1:-ab}
+parts=${1:-abt}
 duration=${BENCH_DURATION:-10s}
 threads=2
 connections=32
@@ -195,6 +197,11 @@ EOF
     echo "Resident memory of the server: peak under load **$peak MB** (target < 150 MB: $(verdict "$peak < 150"));"
     echo "high-water mark since start, seeding included (VmHWM): $hwm MB."
   } >>"$out/results.md"
+fi
+
+if [[ $parts == *t* ]]; then
+  echo "== bench (t): tokens"
+  EDUGRAPH_BENCH_BIN="$bin" bench/token.sh "$out/results.md"
 fi
 
 echo
