@@ -133,14 +133,49 @@ pub(crate) fn changes_sql(doc_column: &str) -> String {
     )
 }
 
-/// Bulk loads insert entities with `change_seq = 0`, then record one change for each of
-/// them and stamp its sequence number, set-wise.
-pub(crate) const BULK_RECORD_CHANGES: &str = "INSERT INTO changes (tenant_id, entity_type, id, op) \
-     SELECT tenant_id, entity_type, id, 'upsert' FROM entities WHERE tenant_id = $1 AND change_seq = 0 \
-     ORDER BY entity_type, id";
-pub(crate) const BULK_STAMP_CHANGES: &str = "UPDATE entities SET change_seq = (SELECT MAX(c.seq) FROM changes c \
-     WHERE c.tenant_id = entities.tenant_id AND c.entity_type = entities.entity_type AND c.id = entities.id) \
-     WHERE tenant_id = $1 AND change_seq = 0";
+/// One entity of a bulk load, serialised: `(entity type, id, document text)`.
+pub(crate) type BulkRow<'a> = (&'static str, &'a str, String);
+
+/// Serialises a bulk load's entities, ordered by type and id: the order their changes are
+/// recorded in, so a load's delta pages the same way however the load is batched.
+pub(crate) fn bulk_rows(entities: &[(EntityKind, Value)]) -> Result<Vec<BulkRow<'_>>> {
+    let mut rows = entities
+        .iter()
+        .map(|(kind, doc)| {
+            let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
+            Ok((kind.type_name(), doc_id(doc)?, json))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    rows.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    Ok(rows)
+}
+
+/// Bulk loads record the changes of a chunk of rows first (`INSERT ... RETURNING` these
+/// columns), then insert the entities already stamped with their sequence numbers: no
+/// pass over the tenant's other rows, so a load costs the same however much is stored.
+pub(crate) const BULK_CHANGES_INSERT: &str =
+    "INSERT INTO changes (tenant_id, entity_type, id, op) ";
+pub(crate) const BULK_CHANGES_RETURNING: &str = " RETURNING entity_type, id, seq";
+
+/// The sequence numbers `RETURNING` reported (in no particular order), lined up with
+/// `chunk` (sorted by type and id, as [`bulk_rows`] leaves it).
+pub(crate) fn seqs_for(
+    chunk: &[BulkRow<'_>],
+    mut returned: Vec<(String, String, i64)>,
+) -> Result<Vec<i64>> {
+    returned.sort_unstable();
+    let lined_up = returned.len() == chunk.len()
+        && chunk
+            .iter()
+            .zip(&returned)
+            .all(|((ty, id, _), (rty, rid, _))| ty == rty && id == rid);
+    if !lined_up {
+        return Err(other(
+            "bulk load: the change log rows do not match the entities",
+        ));
+    }
+    Ok(returned.into_iter().map(|(_, _, seq)| seq).collect())
+}
 
 #[cfg(test)]
 mod tests {
@@ -177,6 +212,62 @@ mod tests {
                 Relation::SchoolUsers
             ]
         );
+    }
+
+    #[test]
+    fn bulk_rows_are_ordered_by_type_then_id() {
+        let entities = vec![
+            (EntityKind::User, json!({"id": "b"})),
+            (EntityKind::School, json!({"id": "a"})),
+            (EntityKind::User, json!({"id": "a", "x": 1})),
+        ];
+        let rows = bulk_rows(&entities).unwrap();
+        let keys: Vec<(&str, &str)> = rows.iter().map(|r| (r.0, r.1)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("educationSchool", "a"),
+                ("educationUser", "a"),
+                ("educationUser", "b")
+            ]
+        );
+        assert_eq!(rows[1].2, r#"{"id":"a","x":1}"#);
+        assert!(bulk_rows(&[(EntityKind::User, json!({"x": 1}))]).is_err());
+    }
+
+    #[test]
+    fn returned_seqs_line_up_with_the_chunk() {
+        let chunk: Vec<BulkRow<'_>> = vec![
+            ("educationClass", "c", String::new()),
+            ("educationUser", "a", String::new()),
+            ("educationUser", "b", String::new()),
+        ];
+        let returned = |rows: &[(&str, &str, i64)]| {
+            rows.iter()
+                .map(|(t, i, s)| (t.to_string(), i.to_string(), *s))
+                .collect::<Vec<_>>()
+        };
+        let got = seqs_for(
+            &chunk,
+            returned(&[
+                ("educationUser", "b", 12),
+                ("educationClass", "c", 10),
+                ("educationUser", "a", 11),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(got, [10, 11, 12]);
+        // A missing or foreign row is an error, never a misnumbered entity.
+        assert!(seqs_for(&chunk, returned(&[("educationClass", "c", 10)])).is_err());
+        assert!(seqs_for(
+            &chunk,
+            returned(&[
+                ("educationClass", "c", 10),
+                ("educationUser", "a", 11),
+                ("educationUser", "z", 12),
+            ])
+        )
+        .is_err());
     }
 
     #[test]

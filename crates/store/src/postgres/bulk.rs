@@ -1,15 +1,39 @@
 //! PostgreSQL bulk load: multi-row `INSERT`s inside one transaction, sized under the
-//! protocol's bind limit, then one set-wise pass that records a change per new entity.
+//! protocol's bind limit. Each chunk of entities first appends its changes to the log, then
+//! goes in stamped with their sequence numbers, so a load never revisits rows already
+//! stored (seeding a district in hundreds of loads stays linear).
 
 use super::PgStore;
-use crate::common::{batch_rows, doc_id, BULK_RECORD_CHANGES, BULK_STAMP_CHANGES};
-use crate::conflict::other;
+use crate::common::{
+    batch_rows, bulk_rows, seqs_for, BulkRow, BULK_CHANGES_INSERT, BULK_CHANGES_RETURNING,
+};
 use crate::{EntityKind, Relation, Result};
 use serde_json::Value;
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 /// The wire protocol counts parameters in 16 bits.
 const MAX_BINDS: usize = 65_535;
+
+/// Rows this process bulk-loaded, to decide when statistics are stale (see [`Growth`]).
+#[derive(Debug, Default)]
+pub(super) struct Growth {
+    /// Rows loaded in all, and as of the last `ANALYZE`.
+    loaded: u64,
+    analyzed: u64,
+}
+
+impl Growth {
+    /// Counts `rows` more; true when the loaded rows grew by half since the last
+    /// `ANALYZE` (or none ran yet), which then counts as done.
+    fn needs_analyze(&mut self, rows: u64) -> bool {
+        self.loaded += rows;
+        let stale = self.analyzed == 0 || self.loaded >= self.analyzed + self.analyzed / 2;
+        if stale {
+            self.analyzed = self.loaded.max(1);
+        }
+        stale
+    }
+}
 
 impl PgStore {
     pub(super) async fn load(
@@ -19,14 +43,7 @@ impl PgStore {
         links: &[(Relation, String, String)],
     ) -> Result<()> {
         // Serialise before taking the tenant's writer lock: it is the slow part.
-        let rows = entities
-            .iter()
-            .map(|(kind, doc)| {
-                let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
-                Ok((kind.type_name(), doc_id(doc)?, json))
-            })
-            .collect::<Result<Vec<_>>>()?;
-
+        let rows = bulk_rows(entities)?;
         tracing::debug!(
             tenant,
             entities = rows.len(),
@@ -34,16 +51,18 @@ impl PgStore {
             "bulk load"
         );
         let mut tx = self.write(tenant).await?;
-        for chunk in rows.chunks(batch_rows(MAX_BINDS, 4)) {
+        for chunk in rows.chunks(batch_rows(MAX_BINDS, 5)) {
+            let seqs = record_changes(&mut tx, tenant, chunk).await?;
             let mut qb = QueryBuilder::<Postgres>::new(
-                "INSERT INTO entities (tenant_id, entity_type, id, doc) ",
+                "INSERT INTO entities (tenant_id, entity_type, id, doc, change_seq) ",
             );
-            qb.push_values(chunk, |mut row, (ty, id, json)| {
+            qb.push_values(chunk.iter().zip(seqs), |mut row, ((ty, id, json), seq)| {
                 row.push_bind(tenant)
                     .push_bind(*ty)
                     .push_bind(*id)
                     .push_bind(json.as_str())
-                    .push_unseparated("::jsonb");
+                    .push_unseparated("::jsonb")
+                    .push_bind(seq);
             });
             // Not cached: a statement this size is only worth keeping for one bulk load.
             qb.build().persistent(false).execute(&mut *tx).await?;
@@ -60,20 +79,59 @@ impl PgStore {
             });
             qb.build().persistent(false).execute(&mut *tx).await?;
         }
-        sqlx::query(BULK_RECORD_CHANGES)
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(BULK_STAMP_CHANGES)
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         // Fresh statistics: plans made for the tables' old sizes (nested loops over "tiny"
         // tables) turn quadratic after a bulk load, and autovacuum only catches up later.
-        sqlx::query("ANALYZE entities, links, changes")
-            .execute(&self.pool)
-            .await?;
+        // Only when the loaded rows grew by half, so that seeding in hundreds of loads
+        // analyzes a dozen times rather than hundreds.
+        let rows = (rows.len() + links.len()) as u64;
+        let stale = self
+            .growth
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .needs_analyze(rows);
+        if stale {
+            sqlx::query("ANALYZE entities, links, changes")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
+    }
+}
+
+/// Appends an `upsert` change per row; returns their sequence numbers in `chunk`'s order.
+async fn record_changes(
+    conn: &mut PgConnection,
+    tenant: &str,
+    chunk: &[BulkRow<'_>],
+) -> Result<Vec<i64>> {
+    let mut qb = QueryBuilder::<Postgres>::new(BULK_CHANGES_INSERT);
+    qb.push_values(chunk, |mut row, (ty, id, _)| {
+        row.push_bind(tenant)
+            .push_bind(*ty)
+            .push_bind(*id)
+            .push("'upsert'");
+    });
+    qb.push(BULK_CHANGES_RETURNING);
+    let returned = qb
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(conn)
+        .await?;
+    seqs_for(chunk, returned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Growth;
+
+    #[test]
+    fn statistics_refresh_as_the_loaded_rows_grow_by_half() {
+        let mut g = Growth::default();
+        // Equal loads: analyzed after loads 1, 2, 3, 5, 8, 12, ... (half again each time).
+        let analyzed: Vec<u32> = (1..=40).filter(|_| g.needs_analyze(100)).collect();
+        assert_eq!(analyzed, [1, 2, 3, 5, 8, 12, 18, 27]);
+        // A load as large as everything before it always refreshes.
+        assert!(g.needs_analyze(g.loaded));
     }
 }

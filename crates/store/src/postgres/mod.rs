@@ -29,6 +29,8 @@ const GET: &str =
 pub(crate) struct PgStore {
     pool: PgPool,
     changes_sql: String,
+    /// When bulk loads last refreshed the planner's statistics.
+    growth: std::sync::Mutex<bulk::Growth>,
 }
 
 impl PgStore {
@@ -44,6 +46,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             changes_sql: changes_sql(PgDialect.doc_column()),
+            growth: Default::default(),
         })
     }
 
