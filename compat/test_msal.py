@@ -9,7 +9,9 @@ and an HTTP client trusting the test CA. Covered:
   then admin consent through the HTTP pages as a tenant administrator (real form posts),
   and the next token carries the roles; a declined consent grants nothing;
 - username/password for an education user, `/education/me` and `me/classes` with it;
-- `acquire_token_silent(force_refresh=True)` redeeming the refresh token, which rotates.
+- `acquire_token_silent(force_refresh=True)` redeeming the refresh token, which rotates;
+- azure-identity's `ClientSecretCredential` (MSAL underneath), the credential the Graph
+  SDK's own documentation suggests, pointed at edugraph with `authority=`.
 """
 
 import base64
@@ -21,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from azure.identity import ClientSecretCredential
 from msgraph.generated.models.education_user_role import EducationUserRole
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
@@ -145,6 +148,23 @@ def test_cli_consented_app_gets_roles_and_writes_the_roster(authority, sync_app,
     assert c["iss"] == f"{authority.authority_url}/v2.0" and c["tid"] == authority.tenant_id
     found = list_user_ids(run, sync_app.graph)
     assert {roster.admin.id, roster.teacher.id, roster.student.id} <= found
+
+
+def test_azure_identity_client_secret_credential(authority, sync_app, roster, run):
+    app = sync_app.app
+    credential = ClientSecretCredential(
+        app["tenantId"],
+        app["clientId"],
+        app["clientSecret"],
+        authority=authority.base,
+        disable_instance_discovery=True,
+        connection_verify=str(authority.ca),
+    )
+    graph = authority.graph(credential, [GRAPH_DEFAULT])
+    assert roster.teacher.id in list_user_ids(run, graph)
+    token = credential.get_token(GRAPH_DEFAULT)
+    assert claims(token.token)["roles"] == ["EduRoster.ReadWrite.All"]
+    credential.close()
 
 
 def test_admin_consent_over_http_grants_the_app_its_roles(authority, reader_app, roster, run):
