@@ -120,11 +120,20 @@ class Authority:
         self.binary = binary
         self.work = Path(tempfile.mkdtemp(prefix="edugraph-msal-"))
         self.data = self.work / "data"
-        self.ca, cert, key = write_certificates(self.work)
         # The CLI and the server must read the same configuration: only what is passed
         # here, never an EDUGRAPH_* variable of the calling shell.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("EDUGRAPH_")}
         self.env["EDUGRAPH_LOG_FORMAT"] = "json"
+        self.process = None
+        self.http = None
+        try:
+            self._start(binary, tenant_name, domain, admins)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, binary, tenant_name, domain, admins):
+        self.ca, cert, key = write_certificates(self.work)
         self.tenant = self.cli("tenant", "create", "--name", tenant_name, "--domain", domain, "--json")
         self.tenant_id = self.tenant["tenantId"]
         self.port = free_port()
@@ -159,8 +168,9 @@ class Authority:
         return "\n".join(text.splitlines()[-lines:])
 
     def close(self):
-        self.http.close()
-        if getattr(self, "process", None) and self.process.poll() is None:
+        if self.http is not None:
+            self.http.close()
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
