@@ -104,8 +104,16 @@ run() {
 ms() { awk -v us="$1" 'BEGIN {printf "%.2f", us / 1000}'; }
 row() { echo "| $1 | $r_rps | $(ms "$r_p50_us") | $(ms "$r_p99_us") | $r_non2xx |"; }
 
-load=$(cut -d' ' -f1 /proc/loadavg)
-echo "== token bench against $base (load average before: $load)"
+# Idle share of all cores over 2 s before the runs: anything else running skews the rates.
+cpu_idle() {
+  local a b
+  a=($(head -n 1 /proc/stat)); sleep 2; b=($(head -n 1 /proc/stat))
+  awk -v i="$((b[4] + b[5] - a[4] - a[5]))" \
+    -v t="$((b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + b[7] + b[8] - a[1] - a[2] - a[3] - a[4] - a[5] - a[6] - a[7] - a[8]))" \
+    'BEGIN {printf "%.0f%%", 100 * i / t}'
+}
+idle=$(cpu_idle)
+echo "== token bench against $base (CPU idle before the runs: $idle)"
 duration=3s run t-warmup bench/wrk.lua "$base/v1.0/education/users/$user_id" \
   -H "Authorization: Bearer $token" >/dev/null
 run t-issue bench/token.lua "$token_url"
@@ -133,7 +141,7 @@ echo "issuance: $issue_rps tokens/s; read with a real token: $user_rps req/s (ra
   echo "## (t) Token issuance, and reads with a real signed token (small demo)"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) cores;"
-  echo "wrk -t$threads -c$connections -d$duration on the same machine; load average before the runs: $load."
+  echo "wrk -t$threads -c$connections -d$duration on the same machine; CPU idle just before the runs: $idle."
   echo "The app was registered with \`edugraph app create\` and consented with \`edugraph app consent\`;"
   echo "every issued token is RS256-signed and audited (appSignIn) in the SQLite store."
   echo
