@@ -217,14 +217,17 @@ pub async fn seed_demo(
         });
     }
     let (mut entities, mut links) = (0, 0);
-    for batch in plan.batches() {
+    // One streamed load: a school in memory at a time, one transaction for the tenant.
+    let mut batches = plan.batches().map(|batch| {
         entities += batch.entities.len();
         links += batch.links.len();
-        store
-            .bulk_load(&tenant, &batch.entities, &batch.links)
-            .await
-            .context("cannot load the demo tenant")?;
-    }
+        (batch.entities, batch.links)
+    });
+    store
+        .bulk_load_batches(&tenant, &mut batches)
+        .await
+        .context("cannot load the demo tenant")?;
+    drop(batches);
     for (user_id, plain) in &plan.passwords {
         let hash = password::hash_password(plain)
             .await

@@ -137,7 +137,7 @@ pub(crate) fn changes_sql(doc_column: &str) -> String {
 pub(crate) type BulkRow<'a> = (&'static str, &'a str, String);
 
 /// Serialises a bulk load's entities, ordered by type and id: the order their changes are
-/// recorded in, so a load's delta pages the same way however the load is batched.
+/// recorded in (as the set-wise pass that did this before recorded them).
 pub(crate) fn bulk_rows(entities: &[(EntityKind, Value)]) -> Result<Vec<BulkRow<'_>>> {
     let mut rows = entities
         .iter()

@@ -141,6 +141,10 @@ pub struct DeltaItem {
     pub doc: Option<String>,
 }
 
+/// One batch of a streamed bulk load: entities `(kind, doc)` and links, as for
+/// [`Store::bulk_load`].
+pub type BulkBatch = (Vec<(EntityKind, Value)>, Vec<(Relation, String, String)>);
+
 /// A tenant: the unit of isolation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantRecord {
@@ -242,4 +246,18 @@ pub trait Store: IdentityStore + Send + Sync + 'static {
         entities: &[(EntityKind, Value)],
         links: &[(Relation, String, String)],
     ) -> Result<()>;
+    /// Loads a stream of batches (a district, school by school) while holding only one
+    /// batch in memory. SQLite and PostgreSQL load the whole stream in one transaction,
+    /// all or nothing: a commit per batch rewrites the same scattered index pages hundreds
+    /// of times. This default commits batch by batch, with `bulk_load`.
+    async fn bulk_load_batches(
+        &self,
+        tenant: &str,
+        batches: &mut (dyn Iterator<Item = BulkBatch> + Send),
+    ) -> Result<()> {
+        for (entities, links) in batches {
+            self.bulk_load(tenant, &entities, &links).await?;
+        }
+        Ok(())
+    }
 }

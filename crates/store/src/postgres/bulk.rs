@@ -1,13 +1,13 @@
-//! PostgreSQL bulk load: multi-row `INSERT`s inside one transaction, sized under the
-//! protocol's bind limit. Each chunk of entities first appends its changes to the log, then
-//! goes in stamped with their sequence numbers, so a load never revisits rows already
-//! stored (seeding a district in hundreds of loads stays linear).
+//! PostgreSQL bulk loads: multi-row `INSERT`s sized under the protocol's bind limit, in one
+//! transaction per load (also when the load arrives as a stream of batches). Each chunk of
+//! entities first appends its changes to the log, then goes in stamped with their sequence
+//! numbers, so a load never revisits rows already stored.
 
 use super::PgStore;
 use crate::common::{
     batch_rows, bulk_rows, seqs_for, BulkRow, BULK_CHANGES_INSERT, BULK_CHANGES_RETURNING,
 };
-use crate::{EntityKind, Relation, Result};
+use crate::{BulkBatch, EntityKind, Relation, Result};
 use serde_json::Value;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
@@ -44,47 +44,34 @@ impl PgStore {
     ) -> Result<()> {
         // Serialise before taking the tenant's writer lock: it is the slow part.
         let rows = bulk_rows(entities)?;
-        tracing::debug!(
-            tenant,
-            entities = rows.len(),
-            links = links.len(),
-            "bulk load"
-        );
         let mut tx = self.write(tenant).await?;
-        for chunk in rows.chunks(batch_rows(MAX_BINDS, 5)) {
-            let seqs = record_changes(&mut tx, tenant, chunk).await?;
-            let mut qb = QueryBuilder::<Postgres>::new(
-                "INSERT INTO entities (tenant_id, entity_type, id, doc, change_seq) ",
-            );
-            qb.push_values(chunk.iter().zip(seqs), |mut row, ((ty, id, json), seq)| {
-                row.push_bind(tenant)
-                    .push_bind(*ty)
-                    .push_bind(*id)
-                    .push_bind(json.as_str())
-                    .push_unseparated("::jsonb")
-                    .push_bind(seq);
-            });
-            // Not cached: a statement this size is only worth keeping for one bulk load.
-            qb.build().persistent(false).execute(&mut *tx).await?;
-        }
-        for chunk in links.chunks(batch_rows(MAX_BINDS, 4)) {
-            let mut qb = QueryBuilder::<Postgres>::new(
-                "INSERT INTO links (tenant_id, relation, from_id, to_id) ",
-            );
-            qb.push_values(chunk, |mut row, (rel, from, to)| {
-                row.push_bind(tenant)
-                    .push_bind(rel.name())
-                    .push_bind(from.as_str())
-                    .push_bind(to.as_str());
-            });
-            qb.build().persistent(false).execute(&mut *tx).await?;
+        insert(&mut tx, tenant, &rows, links).await?;
+        tx.commit().await?;
+        self.analyze_if_grown((rows.len() + links.len()) as u64)
+            .await
+    }
+
+    pub(super) async fn load_batches(
+        &self,
+        tenant: &str,
+        batches: &mut (dyn Iterator<Item = BulkBatch> + Send),
+    ) -> Result<()> {
+        let mut tx = self.write(tenant).await?;
+        let mut loaded = 0;
+        for (entities, links) in batches {
+            let rows = bulk_rows(&entities)?;
+            insert(&mut tx, tenant, &rows, &links).await?;
+            loaded += (rows.len() + links.len()) as u64;
         }
         tx.commit().await?;
-        // Fresh statistics: plans made for the tables' old sizes (nested loops over "tiny"
-        // tables) turn quadratic after a bulk load, and autovacuum only catches up later.
-        // Only when the loaded rows grew by half, so that seeding in hundreds of loads
-        // analyzes a dozen times rather than hundreds.
-        let rows = (rows.len() + links.len()) as u64;
+        self.analyze_if_grown(loaded).await
+    }
+
+    /// Fresh statistics: plans made for the tables' old sizes (nested loops over "tiny"
+    /// tables) turn quadratic after a bulk load, and autovacuum only catches up later.
+    /// Only when the loaded rows grew by half, so that hundreds of small loads analyze a
+    /// dozen times rather than hundreds.
+    async fn analyze_if_grown(&self, rows: u64) -> Result<()> {
         let stale = self
             .growth
             .lock()
@@ -97,6 +84,50 @@ impl PgStore {
         }
         Ok(())
     }
+}
+
+/// Inserts entities (with their changes) and links inside the caller's transaction.
+async fn insert(
+    conn: &mut PgConnection,
+    tenant: &str,
+    rows: &[BulkRow<'_>],
+    links: &[(Relation, String, String)],
+) -> Result<()> {
+    tracing::debug!(
+        tenant,
+        entities = rows.len(),
+        links = links.len(),
+        "bulk load"
+    );
+    for chunk in rows.chunks(batch_rows(MAX_BINDS, 5)) {
+        let seqs = record_changes(conn, tenant, chunk).await?;
+        let mut qb = QueryBuilder::<Postgres>::new(
+            "INSERT INTO entities (tenant_id, entity_type, id, doc, change_seq) ",
+        );
+        qb.push_values(chunk.iter().zip(seqs), |mut row, ((ty, id, json), seq)| {
+            row.push_bind(tenant)
+                .push_bind(*ty)
+                .push_bind(*id)
+                .push_bind(json.as_str())
+                .push_unseparated("::jsonb")
+                .push_bind(seq);
+        });
+        // Not cached: a statement this size is only worth keeping for one bulk load.
+        qb.build().persistent(false).execute(&mut *conn).await?;
+    }
+    for chunk in links.chunks(batch_rows(MAX_BINDS, 4)) {
+        let mut qb = QueryBuilder::<Postgres>::new(
+            "INSERT INTO links (tenant_id, relation, from_id, to_id) ",
+        );
+        qb.push_values(chunk, |mut row, (rel, from, to)| {
+            row.push_bind(tenant)
+                .push_bind(rel.name())
+                .push_bind(from.as_str())
+                .push_bind(to.as_str());
+        });
+        qb.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Appends an `upsert` change per row; returns their sequence numbers in `chunk`'s order.

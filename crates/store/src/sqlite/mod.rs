@@ -370,4 +370,12 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         self.load(tenant, entities, links).await
     }
+
+    async fn bulk_load_batches(
+        &self,
+        tenant: &str,
+        batches: &mut (dyn Iterator<Item = crate::BulkBatch> + Send),
+    ) -> Result<()> {
+        self.load_batches(tenant, batches).await
+    }
 }

@@ -1,7 +1,7 @@
 //! Bulk loads.
 
 use crate::support::{all, class, ids, user};
-use edugraph_store::{EntityKind, ListQuery, Relation, Scope, Store, StoreError};
+use edugraph_store::{BulkBatch, EntityKind, ListQuery, Relation, Scope, Store, StoreError};
 use serde_json::{json, Value};
 
 pub async fn bulk_load_then_query(s: &dyn Store, t: &str) {
@@ -137,4 +137,91 @@ pub async fn bulk_load_is_all_or_nothing(s: &dyn Store, t: &str) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// A school's worth of rows: a school, a class and `n` users linked to both.
+fn school_batch(s: usize, n: usize) -> BulkBatch {
+    let (school, class_id) = (format!("s{s}"), format!("c{s}"));
+    let mut entities = vec![
+        (
+            EntityKind::School,
+            json!({"id": school, "displayName": "S"}),
+        ),
+        (EntityKind::Class, class(&class_id, &class_id, json!({}))),
+    ];
+    let mut links = vec![(Relation::SchoolClasses, school.clone(), class_id.clone())];
+    for i in 0..n {
+        let id = format!("u{s}-{i:04}");
+        entities.push((
+            EntityKind::User,
+            user(&id, &format!("{id}@x.edu"), json!({})),
+        ));
+        links.push((Relation::SchoolUsers, school.clone(), id.clone()));
+        links.push((Relation::ClassMembers, class_id.clone(), id));
+    }
+    (entities, links)
+}
+
+pub async fn bulk_load_batches_loads_every_batch(s: &dyn Store, t: &str) {
+    // Batches large enough to span several insert chunks, streamed one at a time.
+    let mut batches = (0..3).map(|k| school_batch(k, 6_000));
+    s.bulk_load_batches(t, &mut batches).await.unwrap();
+    let count = |kind| ListQuery {
+        count: true,
+        limit: 1,
+        ..all(kind)
+    };
+    assert_eq!(
+        s.list(t, &count(EntityKind::User)).await.unwrap().total,
+        Some(18_000)
+    );
+    let members = ListQuery {
+        scope: Scope::Outgoing(Relation::ClassMembers, "c2".into()),
+        ..count(EntityKind::User)
+    };
+    assert_eq!(s.list(t, &members).await.unwrap().total, Some(6_000));
+    assert!(s
+        .has_link(t, Relation::SchoolUsers, "s1", "u1-5999")
+        .await
+        .unwrap());
+    // One change per entity, with increasing sequence numbers.
+    let upto = s.latest_seq(t).await.unwrap();
+    let users = s
+        .changes(t, EntityKind::User, 0, upto, 20_000)
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 18_000);
+    assert!(users.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert!(users.iter().all(|c| c.doc.is_some()));
+    assert_eq!(
+        s.changes(t, EntityKind::School, 0, upto, 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    // An empty stream loads nothing and is no error.
+    s.bulk_load_batches(t, &mut std::iter::empty())
+        .await
+        .unwrap();
+    assert_eq!(s.latest_seq(t).await.unwrap(), upto);
+}
+
+pub async fn bulk_load_batches_is_all_or_nothing(s: &dyn Store, t: &str) {
+    // The third batch reuses a principal name of the first: nothing of the stream stays.
+    let mut clash = school_batch(2, 10);
+    clash.0.push((
+        EntityKind::User,
+        user("late", "U0-0003@X.EDU", json!({"mailNickname": "late"})),
+    ));
+    let mut batches = vec![school_batch(0, 10), school_batch(1, 10), clash].into_iter();
+    let err = s.bulk_load_batches(t, &mut batches).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref p) if p == "userPrincipalName"),
+        "{err:?}"
+    );
+    assert!(ids(s, t, &all(EntityKind::User)).await.is_empty());
+    assert!(ids(s, t, &all(EntityKind::School)).await.is_empty());
+    assert_eq!(s.latest_seq(t).await.unwrap(), 0);
+    assert!(s.tenant_is_empty(t).await.unwrap());
 }

@@ -61,6 +61,8 @@ contract! {
     delta::paging_through_changes,
     bulk::bulk_load_then_query,
     bulk::bulk_load_is_all_or_nothing,
+    bulk::bulk_load_batches_loads_every_batch,
+    bulk::bulk_load_batches_is_all_or_nothing,
 }
 
 #[tokio::test]
