@@ -90,7 +90,9 @@ impl Relation {
     }
 }
 
-/// Which entities of a kind a listing ranges over.
+/// Which entities of a kind a listing ranges over. A scoped listing is empty when the
+/// scope's own entity (the class of `Outgoing(ClassMembers, class)`) does not exist, so a
+/// non-empty page shows that it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// Every entity of the kind in the tenant.

@@ -31,7 +31,10 @@ pub(crate) fn build(
     };
     let from = d.entities(index);
     match shape {
-        Shape::Page => out.sql(&format!("SELECT e.id, {} FROM {from}", d.doc_column())),
+        Shape::Page => out.sql(&format!(
+            "SELECT e.id AS id, {} AS doc FROM {from}",
+            d.doc_column()
+        )),
         Shape::Count => out.sql(&format!("SELECT COUNT(*) FROM {from}")),
     }
     // Scoped listings walk the links index and join entities on their primary key; the
@@ -41,24 +44,34 @@ pub(crate) fn build(
         Scope::All => (None, "e.id"),
         Scope::Outgoing(rel, from) => {
             out.sql(" JOIN links l ON l.to_id = e.id");
-            (Some((rel, "l.from_id", from)), "l.to_id")
+            (Some((rel, rel.ends().0, "l.from_id", from)), "l.to_id")
         }
         Scope::Incoming(rel, to) => {
             out.sql(" JOIN links l ON l.from_id = e.id");
-            (Some((rel, "l.to_id", to)), "l.from_id")
+            (Some((rel, rel.ends().1, "l.to_id", to)), "l.from_id")
         }
     };
     out.sql(" WHERE e.tenant_id = ");
     out.bind(Bind::Text(tenant.to_string()));
     out.sql(" AND e.entity_type = ");
     out.bind(Bind::Text(q.kind.type_name().to_string()));
-    if let Some((rel, end_col, end_id)) = link_filter {
+    if let Some((rel, end_kind, end_col, end_id)) = link_filter {
         out.sql(" AND l.tenant_id = ");
         out.bind(Bind::Text(tenant.to_string()));
         out.sql(" AND l.relation = ");
         out.bind(Bind::Text(rel.name().to_string()));
         out.sql(&format!(" AND {end_col} = "));
         out.bind(Bind::Text(end_id.clone()));
+        // The scope's own entity must exist too (one key probe per statement, as the
+        // subquery is uncorrelated): then a non-empty page proves it exists, and callers
+        // can skip looking it up (only an empty page leaves the question open).
+        out.sql(" AND EXISTS (SELECT 1 FROM entities s WHERE s.tenant_id = ");
+        out.bind(Bind::Text(tenant.to_string()));
+        out.sql(" AND s.entity_type = ");
+        out.bind(Bind::Text(end_kind.type_name().to_string()));
+        out.sql(" AND s.id = ");
+        out.bind(Bind::Text(end_id.clone()));
+        out.sql(")");
     }
     if let Some(filter) = q.filter {
         out.sql(" AND ");

@@ -6,6 +6,7 @@
 mod bulk;
 mod cache;
 mod identity;
+mod page;
 #[cfg(test)]
 mod plans;
 mod write;
@@ -111,11 +112,23 @@ impl SqliteStore {
     }
 
     async fn fetch_page(&self, tenant: &str, q: &ListQuery<'_>) -> Result<Page> {
-        let mut qb = QueryBuilder::<Sqlite>::new("");
-        listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
-        let mut rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
-        let more = rows.len() > q.limit as usize;
-        rows.truncate(q.limit as usize);
+        let mut items = if q.orderby.is_empty() {
+            // In id order: one packed row (see `page`).
+            let mut qb = QueryBuilder::<Sqlite>::new(page::PACK_OPEN);
+            listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
+            qb.push(page::PACK_CLOSE);
+            let packed: Option<String> = qb.build_query_scalar().fetch_one(&self.pool).await?;
+            page::unpack(packed.as_deref())?
+        } else {
+            let mut qb = QueryBuilder::<Sqlite>::new("");
+            listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
+            let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+            rows.into_iter()
+                .map(|(id, json)| Doc { id, json })
+                .collect()
+        };
+        let more = items.len() > q.limit as usize;
+        items.truncate(q.limit as usize);
         let total = if q.count {
             let mut qb = QueryBuilder::<Sqlite>::new("");
             listing::build(&SqliteDialect, tenant, q, Shape::Count, &mut qb)?;
@@ -124,14 +137,7 @@ impl SqliteStore {
         } else {
             None
         };
-        Ok(Page {
-            items: rows
-                .into_iter()
-                .map(|(id, json)| Doc { id, json })
-                .collect(),
-            total,
-            more,
-        })
+        Ok(Page { items, total, more })
     }
 }
 

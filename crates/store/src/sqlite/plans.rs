@@ -121,6 +121,19 @@ async fn member_listing_walks_the_links_key_without_sorting() {
         "{p}"
     );
     assert!(!p.contains("TEMP B-TREE"), "{p}");
+    // The scope's own entity is one key probe, and the packed form changes nothing.
+    assert!(
+        p.contains("SEARCH s USING COVERING INDEX sqlite_autoindex_entities_1"),
+        "{p}"
+    );
+    let mut packed = QueryBuilder::<Sqlite>::new(super::page::PACK_OPEN);
+    listing::build(&SqliteDialect, "t", &q, Shape::Page, &mut packed).unwrap();
+    packed.push(super::page::PACK_CLOSE);
+    let p = plan(&s, packed).await;
+    assert!(p.contains("SEARCH l USING PRIMARY KEY"), "{p}");
+    assert!(!p.contains("TEMP B-TREE") && !p.contains("SCAN l"), "{p}");
+    // Uncorrelated: evaluated once per statement, not per row.
+    assert!(!p.contains("CORRELATED"), "{p}");
     let q = query(Scope::Incoming(Relation::ClassMembers, "u".into()), None);
     let p = plan(&s, list_plan_sql(&q)).await;
     assert!(p.contains("USING COVERING INDEX links_to"), "{p}");

@@ -200,6 +200,27 @@ pub async fn bulk_load_batches_loads_every_batch(s: &dyn Store, t: &str) {
             .len(),
         3
     );
+    // A scoped listing needs its own entity, even where a load left links dangling.
+    let mut dangling = std::iter::once((
+        Vec::new(),
+        vec![(
+            Relation::ClassMembers,
+            "ghost".to_string(),
+            "u0-0000".to_string(),
+        )],
+    ));
+    s.bulk_load_batches(t, &mut dangling).await.unwrap();
+    let ghost = ListQuery {
+        scope: Scope::Outgoing(Relation::ClassMembers, "ghost".into()),
+        ..count(EntityKind::User)
+    };
+    let page = s.list(t, &ghost).await.unwrap();
+    assert!(page.items.is_empty() && !page.more, "{page:?}");
+    let ghost_classes = ListQuery {
+        scope: Scope::Incoming(Relation::ClassMembers, "u0-0000".into()),
+        ..all(EntityKind::Class)
+    };
+    assert_eq!(ids(s, t, &ghost_classes).await, ["c0"]);
     // An empty stream loads nothing and is no error.
     s.bulk_load_batches(t, &mut std::iter::empty())
         .await
