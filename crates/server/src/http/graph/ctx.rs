@@ -112,7 +112,7 @@ impl Ctx {
         let Some(user) = self.caller.user_id() else {
             return Ok(());
         };
-        if rule == ClassRule::Anyone {
+        if !self.rule_reads_store(rule) {
             return Ok(());
         }
         let store = self.store();
@@ -131,6 +131,12 @@ impl Ctx {
             ClassRole::Other
         };
         access::check_class_role(rule, role, class_id).map_err(denied)
+    }
+
+    /// Whether [`Ctx::check_rule`] has anything to check: only delegated callers under a
+    /// rule other than `Anyone` are judged by their role in the class.
+    pub fn rule_reads_store(&self, rule: ClassRule) -> bool {
+        self.caller.user_id().is_some() && rule != ClassRule::Anyone
     }
 
     /// Authorizes a second operation within this request (an `$expand`).
