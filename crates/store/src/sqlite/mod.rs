@@ -91,6 +91,10 @@ impl SqliteStore {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             SqlitePoolOptions::new()
                 .max_connections((cores * 4).clamp(4, 32) as u32)
+                // A "ping" before each use checks that a network peer is still there; an
+                // embedded database has none, and the ping is one more hop to the worker
+                // thread and back for every statement.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?
         };
