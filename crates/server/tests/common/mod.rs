@@ -80,17 +80,28 @@ impl Resp {
 /// SQLite in memory. A database per test keeps the fixed tenant ids of the fixtures apart.
 async fn test_store() -> Arc<dyn edugraph_store::Store> {
     use sqlx::Connection;
-    let Some(url) = std::env::var("EDUGRAPH_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
-        return edugraph_store::open("sqlite::memory:").await.expect("in-memory store");
+    let Some(url) = std::env::var("EDUGRAPH_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return edugraph_store::open("sqlite::memory:")
+            .await
+            .expect("in-memory store");
     };
     let name = format!("edugraph_http_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect to the test cluster");
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("connect to the test cluster");
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await
         .expect("create a database for this test");
-    let (server, _) = url.rsplit_once('/').expect("database URL with a database name");
-    edugraph_store::open(&format!("{server}/{name}")).await.expect("PostgreSQL store")
+    let (server, _) = url
+        .rsplit_once('/')
+        .expect("database URL with a database name");
+    edugraph_store::open(&format!("{server}/{name}"))
+        .await
+        .expect("PostgreSQL store")
 }
 
 impl TestApp {
