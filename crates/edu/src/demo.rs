@@ -72,6 +72,7 @@ pub struct Demo {
     pub student_id: String,
     pub student_upn: String,
     pub admin_id: String,
+    pub admin_upn: String,
 }
 
 /// One slice of a demo tenant, self-contained: every link in it joins entities of the
@@ -102,6 +103,7 @@ pub fn generate(seed: u64, size: DemoSize) -> Demo {
         student_id: plan.student_id,
         student_upn: plan.student_upn,
         admin_id: plan.admin_id,
+        admin_upn: plan.admin_upn,
     }
 }
 

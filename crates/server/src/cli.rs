@@ -314,6 +314,12 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
     writeln!(out)?;
     writeln!(
         out,
+        "Administrator {} (password {password}) approves admin consent at {base}/{}/adminconsent?client_id=...",
+        plan.admin_upn, plan.tenant.id
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
         "Tokens are valid for {minutes} minutes; POST {base}/_edugraph/tokens mints more."
     )?;
     writeln!(out, "Try:")?;

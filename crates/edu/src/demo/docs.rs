@@ -147,6 +147,9 @@ pub(super) struct UserSpec {
     pub role: Role,
 }
 
+/// The mail nickname of the demo administrator (its UPN is this at the tenant domain).
+pub(crate) const ADMIN_NICKNAME: &str = "district.admin";
+
 /// The properties of a user, and its `userPrincipalName`. `valid_from` is the formatted
 /// `refreshTokensValidFromDateTime`.
 pub(super) fn user(
@@ -171,7 +174,7 @@ pub(super) fn user(
         _ => (given, pick(rng, SURNAMES)),
     };
     let nickname = match u.role {
-        Role::Admin => "district.admin".to_string(),
+        Role::Admin => ADMIN_NICKNAME.to_string(),
         _ => format!("{}.{}.{}", slug(given), slug(surname), u.number),
     };
     let upn = format!("{nickname}@{}", t.domain);

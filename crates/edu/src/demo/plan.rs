@@ -25,6 +25,7 @@ pub struct DemoPlan {
     pub student_id: String,
     pub student_upn: String,
     pub admin_id: String,
+    pub admin_upn: String,
     seed: u64,
     shape: Shape,
     info: TenantInfo,
@@ -105,6 +106,7 @@ impl DemoPlan {
             display_name: format!("{district} School District"),
             domain,
         };
+        let admin_upn = format!("{}@{}", docs::ADMIN_NICKNAME, tenant.domain);
         // A readable password, shared by the personas, that only the seed determines.
         const WORDS: &[&str] = &[
             "Maple", "River", "Falcon", "Comet", "Harbor", "Summit", "Meadow", "Cedar",
@@ -123,6 +125,7 @@ impl DemoPlan {
             student_id: String::new(),
             student_upn: String::new(),
             admin_id: uuid_for(seed, Tag::AdminId, 0),
+            admin_upn,
             seed,
             shape,
             info,

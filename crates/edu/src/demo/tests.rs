@@ -138,6 +138,7 @@ fn users_carry_the_education_and_directory_properties() {
         .unwrap();
     assert_eq!(admin["primaryRole"], "none");
     assert!(admin["student"].is_null() && admin["teacher"].is_null());
+    assert_eq!(admin["userPrincipalName"], d.admin_upn.as_str());
 }
 
 #[test]
