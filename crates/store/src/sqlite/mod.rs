@@ -84,13 +84,14 @@ impl SqliteStore {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
-            // Each connection is a worker thread that spends much of a query handing rows
-            // back and forth, so more connections than cores keep the cores busy
-            // (measured with tests/bench.rs: 4 per core beat 1 and 2 per core). Each
-            // costs at most SQLite's default 2 MB page cache.
+            // Each connection is a worker thread. Two per core keep the cores busy while
+            // others hand rows over; more only add threads the scheduler preempts mid-query
+            // (district members listing, scripts/bench.sh: p99 7 ms with 2 per core, 9 ms
+            // with 4, 10.5 ms with 8; about the same throughput). Each costs at most
+            // SQLite's default 2 MB page cache.
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             SqlitePoolOptions::new()
-                .max_connections((cores * 4).clamp(4, 32) as u32)
+                .max_connections((cores * 2).clamp(4, 32) as u32)
                 // A "ping" before each use checks that a network peer is still there; an
                 // embedded database has none, and the ping is one more hop to the worker
                 // thread and back for every statement.
