@@ -80,10 +80,14 @@ impl SqliteStore {
             }
             // WAL lets readers run beside the writer; NORMAL sync is durable across
             // application crashes and only risks the last transactions on power loss.
+            // A bulk load is one transaction, so the WAL file grows to the size of what it
+            // wrote (the whole database, for a seeded district); the limit shrinks the file
+            // back once the WAL has been copied into the database and restarts.
             let options = options
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal);
+                .synchronous(SqliteSynchronous::Normal)
+                .pragma("journal_size_limit", (64u64 << 20).to_string());
             // Each connection is a worker thread. Two per core keep the cores busy while
             // others hand rows over; more only add threads the scheduler preempts mid-query
             // (district members listing, scripts/bench.sh: p99 7 ms with 2 per core, 9 ms
