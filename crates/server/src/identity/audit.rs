@@ -1,11 +1,21 @@
 //! Appending to the audit log without ever failing the action being recorded: a store
 //! error is logged (with the entry's action and tenant) and swallowed. Shared by the CLI,
-//! the operator API and the identity endpoints.
+//! the operator API, the identity endpoints and the refusals of the Graph surface (401
+//! for a rejected token, 403 for a missing permission or class role), which are written
+//! off the request path by [`spawn_record`].
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use edugraph_edu::Caller;
 use edugraph_store::{AuditRecord, Store};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+
+use crate::AppState;
 
 /// Outcome values of [`AuditRecord::outcome`].
 pub const SUCCESS: &str = "success";
@@ -15,6 +25,13 @@ pub const FAILURE: &str = "failure";
 pub const CLI_ACTOR: &str = "cli";
 /// Actor of entries written through the operator API.
 pub const OPERATOR_ACTOR: &str = "operator";
+/// Actor of refusals whose caller could not be identified (a rejected token).
+pub const ANONYMOUS_ACTOR: &str = "anonymous";
+
+/// Action of a Graph call refused for a missing permission or class role (403).
+pub const ACCESS_DENIED: &str = "accessDenied";
+/// Action of a Graph call whose bearer token was presented and rejected (401).
+pub const TOKEN_REJECTED: &str = "tokenRejected";
 
 /// Appends `record`; on failure logs it and returns `None` instead of an error.
 pub async fn record(store: &dyn Store, record: AuditRecord) -> Option<i64> {
@@ -51,6 +68,63 @@ pub fn entry(
         outcome: SUCCESS.to_string(),
         client_ip: None,
         detail,
+    }
+}
+
+/// Appends `record` on a task of its own, so the refused request answers without waiting
+/// for the write; [`record`] logs a failure instead of returning it.
+pub fn spawn_record(store: Arc<dyn Store>, entry: AuditRecord) {
+    tokio::spawn(async move {
+        record(store.as_ref(), entry).await;
+    });
+}
+
+/// A refusal of a Graph request, stamped at `at`: outcome `failure`, the target is the
+/// method and path of the request (never the query string, which may carry ids of
+/// others' data and is not needed to say what was refused), and the client address when
+/// the connection is known.
+pub fn refusal(
+    parts: &Parts,
+    tenant: Option<&str>,
+    actor: &str,
+    action: &str,
+    detail: Value,
+    at: OffsetDateTime,
+) -> AuditRecord {
+    let target = format!("{} {}", parts.method, parts.uri.path());
+    AuditRecord {
+        outcome: FAILURE.to_string(),
+        client_ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+        ..entry(tenant, actor, action, Some(&target), detail, at)
+    }
+}
+
+/// Records, off the request path, a Graph request refused with 403: `reason` is the
+/// refusal message (it names the permission or class that was missing) and the request id
+/// ties the entry to the response the client saw.
+pub fn access_denied(state: &AppState, parts: &Parts, caller: &Caller, reason: &str) {
+    let request_id = crate::error::REQUEST_IDS
+        .try_with(|ids| ids.request_id.clone())
+        .unwrap_or_default();
+    let entry = refusal(
+        parts,
+        Some(caller.tenant()),
+        caller_actor(caller),
+        ACCESS_DENIED,
+        serde_json::json!({"reason": reason, "requestId": request_id}),
+        state.clock().now(),
+    );
+    spawn_record(state.store_arc(), entry);
+}
+
+/// Who a refused caller is in the log: the signed-in user, else the application.
+pub fn caller_actor(caller: &Caller) -> &str {
+    match caller {
+        Caller::User { user_id, .. } => user_id,
+        Caller::App { app_id, .. } => app_id,
     }
 }
 

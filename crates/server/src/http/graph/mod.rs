@@ -5,6 +5,7 @@
 //!
 //! Order of checks: unknown path (404) and unsupported method (405, with `Allow`) first,
 //! then the token (401), then the permission (403), then the body and query (400).
+//! Refusals (a rejected token, a missing permission or class role) are audited.
 
 mod collection;
 mod ctx;
@@ -100,7 +101,10 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
         // Public operations need no caller; today that is `$metadata` alone.
         return Ok(handlers::metadata(schema));
     };
-    let grant = access::authorize(op, &caller).map_err(denied)?;
+    let grant = match access::authorize(op, &caller) {
+        Ok(grant) => grant,
+        Err(d) => return Err(refused(&state, &parts, &caller, denied(d))),
+    };
 
     let body = if matches!(verb, Some(Verb::Post | Verb::Patch)) {
         let limit = match state.config().body_limit {
@@ -133,7 +137,25 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
         base,
         body,
     };
-    handlers::run(&ctx, op, &keys).await
+    // Past the policy check, a 403 can only be a refusal by class role (or by the policy
+    // of an `$expand`ed navigation): `ctx::denied` is the sole source of 403s here.
+    handlers::run(&ctx, op, &keys)
+        .await
+        .map_err(|e| refused(&ctx.state, &parts, &ctx.caller, e))
+}
+
+/// Audits a 403 (`accessDenied`, written off the request path) and passes the error on;
+/// other errors pass untouched.
+fn refused(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    caller: &edugraph_edu::Caller,
+    err: ApiError,
+) -> ApiError {
+    if err.status == StatusCode::FORBIDDEN {
+        crate::identity::audit::access_denied(state, parts, caller, &err.message);
+    }
+    err
 }
 
 /// 405 with the Graph envelope and the `Allow` header.
