@@ -1,6 +1,11 @@
 //! `edugraph tenant` and `edugraph app` as the binary runs them, against a data folder:
 //! JSON output for scripts, secrets stored only as hashes, secret rotation, consent,
 //! audit entries, and clean failures. Key rotation has `identity_keys.rs`.
+//!
+//! The tests run on a multi-threaded runtime: they block on `std::process::Command`
+//! between store reads, and on a single-threaded runtime that blocking starves the
+//! background tasks of a dropped SQLite pool, whose lingering connection then made later
+//! reads of this process miss what the CLI had just written (seen as flaky failures).
 
 mod cli_support;
 
@@ -25,7 +30,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_are_created_and_listed() {
     let dir = temp_dir();
     let t = json(&ok(
@@ -142,7 +147,7 @@ fn commands_need_an_existing_database() {
     assert!(!dir.join("edugraph.db").exists());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apps_get_a_hashed_secret_rotation_and_consent() {
     let dir = temp_dir();
     let tenant = ok(
@@ -289,7 +294,7 @@ async fn apps_get_a_hashed_secret_rotation_and_consent() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn app_create_refuses_bad_input_and_changes_nothing() {
     let dir = temp_dir();
     ok(
