@@ -6,9 +6,18 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     /// App-only token: `roles` claim.
-    App { tenant: String, app_id: String, roles: Vec<String> },
+    App {
+        tenant: String,
+        app_id: String,
+        roles: Vec<String>,
+    },
     /// Delegated token: `oid` is an educationUser id, `scp` claim split on spaces.
-    User { tenant: String, app_id: String, user_id: String, scopes: Vec<String> },
+    User {
+        tenant: String,
+        app_id: String,
+        user_id: String,
+        scopes: Vec<String>,
+    },
 }
 
 impl Caller {

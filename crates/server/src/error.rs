@@ -24,7 +24,13 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.to_string(), message: message.into(), inner_code: None, www_authenticate: None }
+        Self {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            inner_code: None,
+            www_authenticate: None,
+        }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
@@ -42,12 +48,20 @@ impl ApiError {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "notAllowed", message)
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        let mut e = Self::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message);
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            message,
+        );
         e.www_authenticate = Some("Bearer realm=\"edugraph\", error=\"invalid_token\"".into());
         e
     }
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "generalException", message)
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "generalException",
+            message,
+        )
     }
     pub fn with_inner_code(mut self, code: &str) -> Self {
         self.inner_code = Some(code.to_string());
@@ -65,10 +79,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found("The requested resource does not exist."),
-            StoreError::Conflict(what) => {
-                ApiError::bad_request(format!("Another object with the same value for property {what} already exists."))
-                    .with_inner_code("ObjectConflict")
-            }
+            StoreError::Conflict(what) => ApiError::bad_request(format!(
+                "Another object with the same value for property {what} already exists."
+            ))
+            .with_inner_code("ObjectConflict"),
             StoreError::Other(err) => {
                 tracing::error!(error = %err, "store failure");
                 ApiError::internal("The service could not complete the request.")
@@ -94,7 +108,10 @@ impl IntoResponse for ApiError {
         let date = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
             .unwrap_or_default();
         let mut inner = json!({
             "date": date.trim_end_matches('Z'),
@@ -104,11 +121,19 @@ impl IntoResponse for ApiError {
         if let Some(code) = &self.inner_code {
             inner["code"] = json!(code);
         }
-        let body = json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});
+        let body =
+            json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});
         let mut resp = (self.status, body.to_string()).into_response();
         let headers = resp.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(value) = self.www_authenticate.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(value) = self
+            .www_authenticate
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
         resp

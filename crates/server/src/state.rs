@@ -21,7 +21,12 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>, keys: Keys) -> Self {
-        Self(Arc::new(Inner { config, store, clock, keys }))
+        Self(Arc::new(Inner {
+            config,
+            store,
+            clock,
+            keys,
+        }))
     }
     pub fn config(&self) -> &Config {
         &self.0.config
