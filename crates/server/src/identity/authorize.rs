@@ -176,7 +176,45 @@ fn form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let action = format!("/{}/oauth2/v2.0/authorize", t.segment);
+    let text = FormText {
+        endpoint: "oauth2/v2.0/authorize",
+        heading: "Sign in",
+        subtitle: format!(
+            "to continue to {} ({})",
+            app.display_name,
+            tenant_name(target)
+        ),
+    };
+    ticket_form(state, t, cookie, text, username, error, status)
+}
+
+/// What differs between the sign-in forms of the code flow and of admin consent.
+pub struct FormText<'a> {
+    /// The endpoint after `/{tenant}/` that the form posts back to.
+    pub endpoint: &'a str,
+    pub heading: &'a str,
+    pub subtitle: String,
+}
+
+/// The tenant's display name for page text.
+pub fn tenant_name(target: &TenantRef) -> String {
+    target
+        .record()
+        .map_or("your organization".to_string(), |t| t.display_name.clone())
+}
+
+/// A sign-in form carrying a freshly signed ticket and, as hidden fields, the flow
+/// parameters the ticket was issued for (checked again with [`tampered`] on the post).
+pub fn ticket_form(
+    state: &AppState,
+    t: Ticket,
+    cookie: &str,
+    text: FormText<'_>,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let action = format!("/{}/{}", t.segment, text.endpoint);
     let (client_id, redirect_uri, st) = (
         t.client_id.clone(),
         t.redirect_uri.clone(),
@@ -189,12 +227,9 @@ fn form(
         ("redirect_uri", redirect_uri.as_str()),
         ("state", st.as_str()),
     ];
-    let tenant_name = target
-        .record()
-        .map_or("your organization".to_string(), |t| t.display_name.clone());
     let page = pages::sign_in(&SignIn {
-        heading: "Sign in",
-        subtitle: format!("to continue to {} ({tenant_name})", app.display_name),
+        heading: text.heading,
+        subtitle: text.subtitle,
         action: &action,
         hidden: &hidden,
         username,

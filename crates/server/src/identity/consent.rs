@@ -20,11 +20,11 @@ use axum::Extension;
 use edugraph_store::{AppRecord, GrantRecord};
 use serde_json::json;
 
-use super::authorize::tampered;
+use super::authorize::{tampered, tenant_name, ticket_form, FormText};
 use super::events::{self, Event};
 use super::flow::{self, get};
 use super::mint::random_token;
-use super::pages::{self, Consent, SignIn};
+use super::pages::{self, Consent};
 use super::ratelimit::ClientAddr;
 use super::signin::{self, Context, User};
 use super::tenant::{self, TenantRef};
@@ -89,34 +89,16 @@ fn sign_in_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let action = format!("/{}/adminconsent", t.segment);
-    let (client_id, redirect_uri, st) = (
-        t.client_id.clone(),
-        t.redirect_uri.clone(),
-        t.state.clone().unwrap_or_default(),
-    );
-    let signed = ticket::issue(state.keys(), t, state.clock().now());
-    let hidden = [
-        ("ticket", signed.as_str()),
-        ("client_id", client_id.as_str()),
-        ("redirect_uri", redirect_uri.as_str()),
-        ("state", st.as_str()),
-    ];
-    let tenant_name = target
-        .record()
-        .map_or("your organization".to_string(), |t| t.display_name.clone());
-    let page = pages::sign_in(&SignIn {
+    let text = FormText {
+        endpoint: "adminconsent",
         heading: "Sign in as an administrator",
         subtitle: format!(
-            "{} asks an administrator of {tenant_name} to approve its permissions.",
-            app.display_name
+            "{} asks an administrator of {} to approve its permissions.",
+            app.display_name,
+            tenant_name(target)
         ),
-        action: &action,
-        hidden: &hidden,
-        username,
-        error,
-    });
-    pages::html(status, page, Some((cookie, flow::secure(state))))
+    };
+    ticket_form(state, t, cookie, text, username, error, status)
 }
 
 /// True when the user may consent for their tenant.
