@@ -107,24 +107,13 @@ pub async fn authorize_get(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let q = match flow::params(query.unwrap_or_default().as_bytes()) {
-        Ok(q) => q,
-        Err(m) => return flow::error_page(StatusCode::BAD_REQUEST, TITLE, &m, Some(9002313)),
-    };
-    let target = match tenant::resolve(&state, &segment).await {
-        Ok(t) => t,
-        Err(e) => return flow::error_page(e.status, TITLE, &e.message, Some(e.code)),
-    };
-    let (app, redirect) = match flow::client_and_redirect(
-        &state,
-        &target,
-        get(&q, "client_id"),
-        get(&q, "redirect_uri"),
-        true,
-    )
-    .await
-    {
-        Ok(found) => found,
+    let flow::Opened {
+        query: q,
+        target,
+        app,
+        redirect,
+    } = match flow::open(&state, &segment, query, TITLE, true).await {
+        Ok(opened) => opened,
         Err(page) => return page,
     };
     let st = get(&q, "state");

@@ -54,6 +54,45 @@ pub fn error_page(status: StatusCode, title: &str, message: &str, code: Option<u
     pages::html(status, pages::error(title, message, code), None)
 }
 
+/// The checked start of a browser flow (`authorize`, `adminconsent`): its query
+/// parameters, the tenant it addresses, the client and the registered redirect URI.
+pub struct Opened {
+    pub query: HashMap<String, String>,
+    pub target: TenantRef,
+    pub app: AppRecord,
+    pub redirect: String,
+}
+
+/// Parses the query of a browser flow's first request and checks tenant, client and
+/// redirect URI; every failure is a page titled `title` (never a redirect).
+pub async fn open(
+    state: &AppState,
+    segment: &str,
+    raw_query: Option<String>,
+    title: &str,
+    in_tenant: bool,
+) -> Result<Opened, Response> {
+    let query = params(raw_query.unwrap_or_default().as_bytes())
+        .map_err(|m| error_page(StatusCode::BAD_REQUEST, title, &m, Some(9002313)))?;
+    let target = super::tenant::resolve(state, segment)
+        .await
+        .map_err(|e| error_page(e.status, title, &e.message, Some(e.code)))?;
+    let (app, redirect) = client_and_redirect(
+        state,
+        &target,
+        get(&query, "client_id"),
+        get(&query, "redirect_uri"),
+        in_tenant,
+    )
+    .await?;
+    Ok(Opened {
+        query,
+        target,
+        app,
+        redirect,
+    })
+}
+
 /// Validates the client and redirect URI of a browser flow. Failures are pages, never
 /// redirects: an unregistered URI must not receive anything. `in_tenant` also requires the
 /// app to be usable in the tenant already (home tenant or consented).
