@@ -277,3 +277,23 @@ mod tests {
         assert_eq!(batch_rows(3, 4), 1);
     }
 }
+
+/// Whether an entity write creates a new entity or replaces an existing one; the two
+/// differ only in what the existing row must be and in the statement used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Put {
+    Create,
+    Replace,
+}
+
+impl Put {
+    /// Refuses the write when the row's presence is wrong for it: a create of a taken id
+    /// conflicts on `id`, a replace of a missing entity is `NotFound`.
+    pub(crate) fn check(self, exists: bool) -> crate::Result<()> {
+        match (self, exists) {
+            (Put::Create, true) => Err(crate::StoreError::Conflict("id".into())),
+            (Put::Replace, false) => Err(crate::StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+}

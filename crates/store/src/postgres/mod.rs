@@ -7,7 +7,7 @@ mod bulk;
 mod identity;
 mod write;
 
-use crate::common::{self, changes_sql};
+use crate::common::{self, changes_sql, Put};
 use crate::sql::dialect::{Dialect, PgDialect};
 use crate::sql::listing::{self, Shape};
 use crate::{
@@ -179,11 +179,11 @@ impl Store for PgStore {
     }
 
     async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.create_entity(tenant, kind, doc).await
+        self.put_entity(tenant, kind, doc, Put::Create).await
     }
 
     async fn replace(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.replace_entity(tenant, kind, doc).await
+        self.put_entity(tenant, kind, doc, Put::Replace).await
     }
 
     async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {

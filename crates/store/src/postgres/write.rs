@@ -3,7 +3,7 @@
 
 use super::PgStore;
 use crate::common::{
-    self, doc_id, is_class_roster, relations_touching, unique_check_sql, unique_values,
+    self, doc_id, is_class_roster, relations_touching, unique_check_sql, unique_values, Put,
 };
 use crate::conflict::other;
 use crate::sql::dialect::PgDialect;
@@ -18,50 +18,24 @@ const UPDATE: &str = "UPDATE entities SET doc = $4::jsonb, version = version + 1
      WHERE tenant_id = $1 AND entity_type = $2 AND id = $3 RETURNING doc::text";
 
 impl PgStore {
-    pub(super) async fn create_entity(
+    pub(super) async fn put_entity(
         &self,
         tenant: &str,
         kind: EntityKind,
         doc: &Value,
+        put: Put,
     ) -> Result<Doc> {
         let id = doc_id(doc)?;
         let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
         let mut tx = self.write(tenant).await?;
-        if exists(&mut tx, tenant, kind, id).await? {
-            return Err(StoreError::Conflict("id".into()));
-        }
+        put.check(exists(&mut tx, tenant, kind, id).await?)?;
         check_unique(&mut tx, tenant, kind, doc, id).await?;
         let seq = record_change(&mut tx, tenant, kind, id, "upsert").await?;
-        let json: String = sqlx::query_scalar(INSERT)
-            .bind(tenant)
-            .bind(kind.type_name())
-            .bind(id)
-            .bind(&json)
-            .bind(seq)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Doc {
-            id: id.to_string(),
-            json,
-        })
-    }
-
-    pub(super) async fn replace_entity(
-        &self,
-        tenant: &str,
-        kind: EntityKind,
-        doc: &Value,
-    ) -> Result<Doc> {
-        let id = doc_id(doc)?;
-        let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
-        let mut tx = self.write(tenant).await?;
-        if !exists(&mut tx, tenant, kind, id).await? {
-            return Err(StoreError::NotFound);
-        }
-        check_unique(&mut tx, tenant, kind, doc, id).await?;
-        let seq = record_change(&mut tx, tenant, kind, id, "upsert").await?;
-        let json: String = sqlx::query_scalar(UPDATE)
+        let statement = match put {
+            Put::Create => INSERT,
+            Put::Replace => UPDATE,
+        };
+        let json: String = sqlx::query_scalar(statement)
             .bind(tenant)
             .bind(kind.type_name())
             .bind(id)

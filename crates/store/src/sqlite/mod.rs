@@ -11,7 +11,7 @@ mod page;
 mod plans;
 mod write;
 
-use crate::common::{self, changes_sql};
+use crate::common::{self, changes_sql, Put};
 use crate::conflict::other;
 use crate::sql::dialect::{Dialect, SqliteDialect};
 use crate::sql::listing::{self, Shape};
@@ -251,11 +251,11 @@ impl Store for SqliteStore {
     }
 
     async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.create_entity(tenant, kind, doc).await
+        self.put_entity(tenant, kind, doc, Put::Create).await
     }
 
     async fn replace(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.replace_entity(tenant, kind, doc).await
+        self.put_entity(tenant, kind, doc, Put::Replace).await
     }
 
     async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {

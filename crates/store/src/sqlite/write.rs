@@ -3,7 +3,7 @@
 
 use super::SqliteStore;
 use crate::common::{
-    self, doc_id, is_class_roster, relations_touching, unique_check_sql, unique_values,
+    self, doc_id, is_class_roster, relations_touching, unique_check_sql, unique_values, Put,
 };
 use crate::conflict::other;
 use crate::sql::dialect::SqliteDialect;
@@ -21,24 +21,14 @@ impl SqliteStore {
     // Entity writes keep the read cache exact: after the transaction ends, the entry holds
     // the committed document or is dropped (also when the outcome is unknown).
 
-    pub(super) async fn create_entity(
+    pub(super) async fn put_entity(
         &self,
         t: &str,
         kind: EntityKind,
         doc: &Value,
+        put: Put,
     ) -> Result<Doc> {
-        let res = self.create_tx(t, kind, doc).await;
-        self.settle(t, kind, doc, &res);
-        res
-    }
-
-    pub(super) async fn replace_entity(
-        &self,
-        t: &str,
-        kind: EntityKind,
-        doc: &Value,
-    ) -> Result<Doc> {
-        let res = self.replace_tx(t, kind, doc).await;
+        let res = self.put_tx(t, kind, doc, put).await;
         self.settle(t, kind, doc, &res);
         res
     }
@@ -60,40 +50,18 @@ impl SqliteStore {
         }
     }
 
-    async fn create_tx(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
+    async fn put_tx(&self, tenant: &str, kind: EntityKind, doc: &Value, put: Put) -> Result<Doc> {
         let id = doc_id(doc)?;
         let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
         let (_turn, mut tx) = self.write().await?;
-        if exists(&mut tx, tenant, kind, id).await? {
-            return Err(StoreError::Conflict("id".into()));
-        }
+        put.check(exists(&mut tx, tenant, kind, id).await?)?;
         check_unique(&mut tx, tenant, kind, doc, id).await?;
         let seq = record_change(&mut tx, tenant, kind, id, "upsert").await?;
-        sqlx::query(INSERT)
-            .bind(tenant)
-            .bind(kind.type_name())
-            .bind(id)
-            .bind(&json)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Doc {
-            id: id.to_string(),
-            json,
-        })
-    }
-
-    async fn replace_tx(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        let id = doc_id(doc)?;
-        let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
-        let (_turn, mut tx) = self.write().await?;
-        if !exists(&mut tx, tenant, kind, id).await? {
-            return Err(StoreError::NotFound);
-        }
-        check_unique(&mut tx, tenant, kind, doc, id).await?;
-        let seq = record_change(&mut tx, tenant, kind, id, "upsert").await?;
-        sqlx::query(UPDATE)
+        let statement = match put {
+            Put::Create => INSERT,
+            Put::Replace => UPDATE,
+        };
+        sqlx::query(statement)
             .bind(tenant)
             .bind(kind.type_name())
             .bind(id)
