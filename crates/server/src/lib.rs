@@ -1,17 +1,19 @@
-//! The edugraph server: configuration, the HTTP surfaces (Graph, identity, operator),
-//! authentication of callers, and the command-line entry points. `main.rs` only parses
-//! the command line and calls into here, so everything is testable in-process.
+//! The edugraph server: the HTTP surfaces (Graph and operator, with the token
+//! authority's routes merged in), start-up, and the command-line entry points. `main.rs`
+//! only parses the command line and calls into here, so everything is testable
+//! in-process.
+//!
+//! The configuration and the error envelope come from `edugraph-platform`, and the
+//! token authority with the application state from `edugraph-identity`; they are
+//! re-exported under their module names so the server and its tests address one tree.
 
-pub mod admin;
-pub mod auth;
+pub mod banner;
 pub mod cli;
-pub mod config;
-pub mod error;
 pub mod http;
-pub mod identity;
 pub mod serve;
-pub mod state;
+pub mod startup;
 pub mod telemetry;
 
+pub use edugraph_identity::{admin, audit, auth, authority, state, AppState};
+pub use edugraph_platform::{config, error};
 pub use serve::serve;
-pub use state::AppState;

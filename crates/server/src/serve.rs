@@ -5,38 +5,12 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::Context;
-use edugraph_edu::demo::{DemoPlan, DemoSize};
-use edugraph_edu::SystemClock;
-use edugraph_store::Store;
 use tokio::net::TcpListener;
 
-use crate::auth::{password, Keys};
 use crate::config::Config;
 use crate::AppState;
-
-/// Opens the configured store (creating the data folder for the embedded SQLite file)
-/// and runs its migrations.
-pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    if config.uses_data_dir() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
-    }
-    let url = config.store_url();
-    edugraph_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {}", crate::config::mask_url(&url)))
-}
-
-/// Store, keys and clock for a configuration.
-pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let store = open_store(&config).await?;
-    let clock = Arc::new(SystemClock);
-    let keys = Keys::load_or_create_with(store.as_ref(), clock.as_ref()).await?;
-    Ok(AppState::new(config, store, clock, keys))
-}
 
 /// `edugraph serve`: everything up to the shutdown signal.
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
@@ -47,11 +21,12 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     // With port 0 the kernel picks; links and the token issuer need the real address.
     config.listen = listener.local_addr()?.to_string();
-    let state = build_state(config).await?;
+    let state = crate::startup::build_state(config).await?;
     if state.config().dev {
         let config = state.config();
-        let summary = seed_demo(state.store(), config.seed, config.demo_size, false).await?;
-        let banner = crate::cli::dev_banner(&state, &summary).await?;
+        let summary =
+            crate::startup::seed_demo(state.store(), config.seed, config.demo_size, false).await?;
+        let banner = crate::banner::dev_banner(&state, &summary).await?;
         println!("{banner}");
     }
     // Pick up key rotations made by `edugraph keys rotate` while this server runs.
@@ -172,74 +147,4 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => tracing::info!("SIGINT received, shutting down"),
         _ = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
-}
-
-/// What seeding did.
-#[derive(Debug, Clone)]
-pub struct SeedSummary {
-    pub plan: DemoPlan,
-    pub tenant: String,
-    /// False when the tenant already held data and was left alone.
-    pub seeded: bool,
-    pub entities: usize,
-    pub links: usize,
-}
-
-/// Seeds the demo tenant for `seed`/`size` when it is empty, or always when `reset`
-/// (clearing it first). The tenant is loaded one self-contained batch at a time, so even
-/// the district never sits in memory whole. Only the personas get passwords: Argon2 is
-/// slow by design, and tens of thousands of hashes would take minutes.
-pub async fn seed_demo(
-    store: &dyn Store,
-    seed: u64,
-    size: DemoSize,
-    reset: bool,
-) -> anyhow::Result<SeedSummary> {
-    let plan = DemoPlan::new(seed, size);
-    let tenant = plan.tenant.id.clone();
-    store
-        .put_tenant(&plan.tenant)
-        .await
-        .context("cannot store the demo tenant")?;
-    if reset {
-        store
-            .clear_tenant(&tenant)
-            .await
-            .context("cannot clear the demo tenant")?;
-    } else if !store.tenant_is_empty(&tenant).await? {
-        tracing::info!(tenant.id = %tenant, "demo tenant already holds data; not seeding");
-        return Ok(SeedSummary {
-            plan,
-            tenant,
-            seeded: false,
-            entities: 0,
-            links: 0,
-        });
-    }
-    let (mut entities, mut links) = (0, 0);
-    // One streamed load: a school in memory at a time, one transaction for the tenant.
-    let mut batches = plan.batches().map(|batch| {
-        entities += batch.entities.len();
-        links += batch.links.len();
-        (batch.entities, batch.links)
-    });
-    store
-        .bulk_load_batches(&tenant, &mut batches)
-        .await
-        .context("cannot load the demo tenant")?;
-    drop(batches);
-    for (user_id, plain) in &plan.passwords {
-        let hash = password::hash_password(plain)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
-        store.set_password_hash(&tenant, user_id, &hash).await?;
-    }
-    tracing::info!(tenant.id = %tenant, entities, links, size = %size, seed, "demo tenant seeded");
-    Ok(SeedSummary {
-        plan,
-        tenant,
-        seeded: true,
-        entities,
-        links,
-    })
 }

@@ -214,7 +214,7 @@ async fn apps_get_a_hashed_secret_rotation_and_consent() {
         assert_eq!(secrets.len(), 1);
         assert_eq!(
             secrets[0].hash,
-            edugraph_server::identity::client::hash_hex(&secret)
+            edugraph_server::authority::client::hash_hex(&secret)
         );
         assert!(store.grant(tenant, &client_id).await.unwrap().is_none());
     }

@@ -335,7 +335,7 @@ async fn the_dev_demo_administrator_can_consent() {
     };
     let store = edugraph_store::open("sqlite::memory:").await.unwrap();
     let summary =
-        edugraph_server::serve::seed_demo(store.as_ref(), config.seed, config.demo_size, false)
+        edugraph_server::startup::seed_demo(store.as_ref(), config.seed, config.demo_size, false)
             .await
             .unwrap();
     let plan = summary.plan;

@@ -90,7 +90,7 @@ async fn file_state() -> (AppState, std::path::PathBuf) {
         data_dir: dir.clone(),
         ..Config::default()
     };
-    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    let store = edugraph_server::startup::open_store(&config).await.unwrap();
     store
         .put_tenant(&edugraph_store::TenantRecord {
             id: TENANT.into(),
@@ -143,7 +143,7 @@ async fn a_rotation_by_another_process_reaches_the_running_server() {
     assert_eq!(schools(&state, &before).await, StatusCode::OK);
 
     // "The CLI": its own store handle and keys, then a token signed with the new key.
-    let cli_store = edugraph_server::serve::open_store(state.config())
+    let cli_store = edugraph_server::startup::open_store(state.config())
         .await
         .unwrap();
     let rotated = admin::keys::rotate(cli_store.as_ref(), "cli", time::OffsetDateTime::now_utc())

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use clap::Parser;
 use edugraph_edu::SystemClock;
 use edugraph_server::auth::Keys;
+use edugraph_server::authority::client::hash_hex;
 use edugraph_server::cli::{Cli, Command};
 use edugraph_server::config::Config;
-use edugraph_server::identity::client::hash_hex;
 use edugraph_server::{serve, AppState};
 use edugraph_store::{AppRecord, AppSecretRecord, GrantRecord, TenantRecord};
 

@@ -255,7 +255,7 @@ async fn a_revoked_secret_stops_working_and_a_new_one_works() {
     let fresh = "Zz9-another-secret-of-forty-characters-xyz";
     let record = AppSecretRecord {
         secret_id: uuid::Uuid::new_v4().to_string(),
-        hash: edugraph_server::identity::client::hash_hex(fresh),
+        hash: edugraph_server::authority::client::hash_hex(fresh),
         hint: "Zz9".into(),
         ..old
     };

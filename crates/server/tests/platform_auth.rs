@@ -335,7 +335,7 @@ async fn dev_token_endpoint_issues_app_and_user_tokens() {
         ..Config::default()
     })
     .await;
-    let seeded = edugraph_server::serve::seed_demo(state.store(), 3, DemoSize::Small, false)
+    let seeded = edugraph_server::startup::seed_demo(state.store(), 3, DemoSize::Small, false)
         .await
         .unwrap();
     let plan = &seeded.plan;
@@ -387,7 +387,7 @@ async fn dev_token_endpoint_rejects_bad_requests() {
         ..Config::default()
     })
     .await;
-    edugraph_server::serve::seed_demo(state.store(), 3, DemoSize::Small, false)
+    edugraph_server::startup::seed_demo(state.store(), 3, DemoSize::Small, false)
         .await
         .unwrap();
     let cases = [
@@ -454,7 +454,7 @@ async fn tenant_must_be_named_when_the_store_holds_several() {
         ..Config::default()
     })
     .await;
-    edugraph_server::serve::seed_demo(state.store(), 3, DemoSize::Small, false)
+    edugraph_server::startup::seed_demo(state.store(), 3, DemoSize::Small, false)
         .await
         .unwrap();
     let resp = send(

@@ -29,13 +29,13 @@ fn stdout(out: &Output) -> String {
 }
 
 /// Seeds the demo tenant into `<dir>/edugraph.db` as `serve --dev` would.
-async fn seeded_data_dir(dir: &Path) -> (Config, edugraph_server::serve::SeedSummary) {
+async fn seeded_data_dir(dir: &Path) -> (Config, edugraph_server::startup::SeedSummary) {
     let config = Config {
         data_dir: dir.to_path_buf(),
         ..Config::default()
     };
-    let store = edugraph_server::serve::open_store(&config).await.unwrap();
-    let summary = edugraph_server::serve::seed_demo(store.as_ref(), 5, DemoSize::Small, false)
+    let store = edugraph_server::startup::open_store(&config).await.unwrap();
+    let summary = edugraph_server::startup::seed_demo(store.as_ref(), 5, DemoSize::Small, false)
         .await
         .unwrap();
     (config, summary)
@@ -66,7 +66,7 @@ async fn token_prints_one_verifiable_jwt_line() {
     assert_eq!(lines[0].split('.').count(), 3, "{text}");
 
     // Verifies with the key `serve` would load from the same store.
-    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    let store = edugraph_server::startup::open_store(&config).await.unwrap();
     let keys = Keys::load_or_create(store.as_ref()).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
     let (caller, _) = verify_token(&keys, lines[0], &config.issuer_base(), now).unwrap();

@@ -215,7 +215,7 @@ async fn reset_restores_the_seeded_demo_tenant() {
         ..Config::default()
     })
     .await;
-    let seeded = edugraph_server::serve::seed_demo(state.store(), 1, DemoSize::Small, false)
+    let seeded = edugraph_server::startup::seed_demo(state.store(), 1, DemoSize::Small, false)
         .await
         .unwrap();
     assert!(seeded.seeded);
@@ -236,7 +236,7 @@ async fn reset_restores_the_seeded_demo_tenant() {
         .unwrap();
 
     // Seeding again without reset leaves the (non-empty) tenant alone.
-    let again = edugraph_server::serve::seed_demo(state.store(), 1, DemoSize::Small, false)
+    let again = edugraph_server::startup::seed_demo(state.store(), 1, DemoSize::Small, false)
         .await
         .unwrap();
     assert!(!again.seeded);

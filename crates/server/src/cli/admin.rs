@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::ConfigArgs;
 use crate::admin::{apps, keys, tenants};
-use crate::identity::audit::CLI_ACTOR;
+use crate::audit::CLI_ACTOR;
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
@@ -160,7 +160,7 @@ async fn open(args: &ConfigArgs, create: bool) -> anyhow::Result<Arc<dyn Store>>
             config.database_file().display()
         );
     }
-    crate::serve::open_store(&config).await
+    crate::startup::open_store(&config).await
 }
 
 fn now() -> time::OffsetDateTime {

@@ -86,7 +86,7 @@ fn require_dev(state: &AppState, what: &str) -> ApiResult<()> {
 async fn reset(State(state): State<AppState>) -> ApiResult<Response> {
     require_dev(&state, "POST /_edugraph/reset")?;
     let config = state.config();
-    let summary = crate::serve::seed_demo(state.store(), config.seed, config.demo_size, true)
+    let summary = crate::startup::seed_demo(state.store(), config.seed, config.demo_size, true)
         .await
         .map_err(|e| {
             tracing::error!(error = %format!("{e:#}"), "reset failed");

@@ -16,7 +16,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(graph::routes())
         .merge(operator::routes())
-        .merge(crate::identity::routes(&config))
+        .merge(crate::authority::routes(&config))
         .fallback(unrouted)
         .with_state(state);
     middleware::apply(routes, &config)

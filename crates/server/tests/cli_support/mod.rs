@@ -60,7 +60,7 @@ pub async fn store(dir: &Path) -> (Config, Arc<dyn Store>) {
         data_dir: dir.to_path_buf(),
         ..Config::default()
     };
-    let store = edugraph_server::serve::open_store(&config).await.unwrap();
+    let store = edugraph_server::startup::open_store(&config).await.unwrap();
     (config, store)
 }
 

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use edugraph_server::identity::client::hash_hex;
+use edugraph_server::authority::client::hash_hex;
 use edugraph_store::{AppRecord, AppSecretRecord, GrantRecord};
 use serde_json::Value;
 

@@ -153,7 +153,7 @@ fn refused(
     err: ApiError,
 ) -> ApiError {
     if err.status == StatusCode::FORBIDDEN {
-        crate::identity::audit::access_denied(state, parts, caller, &err.message);
+        crate::audit::access_denied(state, parts, caller, &err.message);
     }
     err
 }

@@ -18,10 +18,10 @@ use serde_json::{json, Value};
 
 use super::guard::require_operator;
 use crate::admin::{apps, tenants};
+use crate::audit::OPERATOR_ACTOR;
+use crate::authority::ratelimit::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::http::middleware::base_url;
-use crate::identity::audit::OPERATOR_ACTOR;
-use crate::identity::ratelimit::ClientAddr;
 use crate::AppState;
 
 /// Audit page size without `limit`, and the largest accepted.

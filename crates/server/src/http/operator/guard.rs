@@ -9,9 +9,9 @@ use edugraph_store::AuditRecord;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::audit;
 use crate::auth::bearer_token;
 use crate::error::{ApiError, ApiResult};
-use crate::identity::audit;
 use crate::AppState;
 
 /// Lets the request through or says why not.

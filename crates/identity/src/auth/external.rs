@@ -24,9 +24,9 @@ use time::OffsetDateTime;
 
 use crate::auth::issue::resolve_tenant;
 use crate::auth::{AuthError, LEEWAY_SECS};
-use crate::config::{Config, ExternalIssuer};
-use crate::error::ApiError;
 use crate::AppState;
+use edugraph_platform::config::{Config, ExternalIssuer};
+use edugraph_platform::error::ApiError;
 
 /// How long a fetched JWKS is used before it is fetched again.
 pub const JWKS_TTL: Duration = Duration::from_secs(3600);

@@ -5,7 +5,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
-use crate::error::ApiError;
+use edugraph_platform::error::ApiError;
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$...`).
 pub async fn hash_password(password: &str) -> Result<String, ApiError> {

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::{permissions, tenants, AdminError, AdminResult};
-use crate::identity::audit;
-use crate::identity::client::hash_hex;
+use crate::audit;
+use crate::authority::client::hash_hex;
 
 /// Longest app display name (Entra's limit).
 const MAX_DISPLAY_NAME: usize = 256;

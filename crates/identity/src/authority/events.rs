@@ -22,7 +22,7 @@ pub struct Event<'a> {
 
 /// Appends the event to the audit log.
 pub async fn record(state: &AppState, event: Event<'_>) {
-    let at = super::audit::timestamp(state.clock().now());
+    let at = crate::audit::timestamp(state.clock().now());
     let record = AuditRecord {
         seq: 0,
         tenant: event.tenant.map(str::to_string),
@@ -31,16 +31,16 @@ pub async fn record(state: &AppState, event: Event<'_>) {
         action: event.action.to_string(),
         target: event.target.map(str::to_string),
         outcome: if event.success {
-            super::audit::SUCCESS
+            crate::audit::SUCCESS
         } else {
-            super::audit::FAILURE
+            crate::audit::FAILURE
         }
         .to_string(),
         client_ip: Some(event.client_ip.to_string()).filter(|ip| ip != "unknown"),
         detail: event.detail,
     };
     // Never fails the request it records (a store error is logged).
-    super::audit::record(state.store(), record).await;
+    crate::audit::record(state.store(), record).await;
 }
 
 /// The detail of a refusal: the OAuth error and its AADSTS code.

@@ -7,7 +7,7 @@ use edugraph_edu::Clock;
 use edugraph_store::Store;
 
 use crate::auth::Keys;
-use crate::config::Config;
+use edugraph_platform::config::Config;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);

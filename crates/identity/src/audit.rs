@@ -106,7 +106,7 @@ pub fn refusal(
 /// refusal message (it names the permission or class that was missing) and the request id
 /// ties the entry to the response the client saw.
 pub fn access_denied(state: &AppState, parts: &Parts, caller: &Caller, reason: &str) {
-    let request_id = crate::error::REQUEST_IDS
+    let request_id = edugraph_platform::error::REQUEST_IDS
         .try_with(|ids| ids.request_id.clone())
         .unwrap_or_default();
     let entry = refusal(

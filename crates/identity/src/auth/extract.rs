@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use edugraph_edu::Caller;
 
 use super::verify::{authenticate, bearer_token, AuthError};
-use crate::error::ApiError;
-use crate::identity::audit;
+use crate::audit;
 use crate::AppState;
+use edugraph_platform::error::ApiError;
 
 /// Longest `tid` claim of a rejected token copied into the audit log; real tenant ids are
 /// GUIDs or domain names, and the claim is attacker-controlled.

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use edugraph_store::StoreError;
 
 use crate::auth::IssueError;
-use crate::error::ApiError;
+use edugraph_platform::error::ApiError;
 
 /// Why an administrative action was refused. Messages are whole sentences for people.
 #[derive(Debug, thiserror::Error)]

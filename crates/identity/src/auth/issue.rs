@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use super::token::{mint, TokenRequest, TokenSubject, DEV_CLIENT_ID};
 use super::Keys;
-use crate::config::Config;
-use crate::error::ApiError;
+use edugraph_platform::config::Config;
+use edugraph_platform::error::ApiError;
 
 /// What the caller of `token` asked for, before resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::{AdminError, AdminResult};
+use crate::audit;
 use crate::auth::issue::resolve_tenant;
-use crate::identity::audit;
 
 /// Longest display name accepted (Entra's limit for organization names).
 const MAX_DISPLAY_NAME: usize = 256;

@@ -11,6 +11,7 @@
 //! issuers (the OAuth2 token endpoint, trusted external tenants) plug in by producing the
 //! same claims.
 
+pub mod external;
 mod extract;
 pub mod issue;
 mod keys;

@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 
 use super::token::{issuer, Claims, GRAPH_APP_ID, GRAPH_AUDIENCE};
 use super::Keys;
-use crate::error::ApiError;
 use crate::AppState;
+use edugraph_platform::error::ApiError;
 
 /// Clock skew tolerated on `nbf` and `exp`.
 pub const LEEWAY_SECS: i64 = 60;
@@ -229,8 +229,8 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
         return Ok(caller);
     }
     // Tokens of a trusted external issuer (configured; picked by their `iss`).
-    if let Some(ext) = crate::identity::external::issuer_of(state.config(), token) {
-        let (caller, exp) = crate::identity::external::verify(state, ext, token, now).await?;
+    if let Some(ext) = crate::auth::external::issuer_of(state.config(), token) {
+        let (caller, exp) = crate::auth::external::verify(state, ext, token, now).await?;
         keys.cache()
             .insert(hash, caller.clone(), exp, now.unix_timestamp());
         return Ok(caller);

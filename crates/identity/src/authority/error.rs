@@ -7,7 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::error::REQUEST_IDS;
+use edugraph_platform::error::REQUEST_IDS;
 
 /// One refusal of the token endpoint (or of a step of the browser flows after the client
 /// and redirect URI were validated, where it travels as query parameters instead).

@@ -9,8 +9,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::{AdminError, AdminResult};
+use crate::audit;
 use crate::auth::Keys;
-use crate::identity::audit;
 
 /// The outcome of a rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,14 +14,12 @@
 //! Per-process state (the sign-in throttle, used flow tickets) lives in [`Runtime`], handed
 //! to the handlers as an extension of this router.
 
-pub mod audit;
 pub mod authorize;
 pub mod client;
 pub mod consent;
 pub mod discovery;
 pub mod error;
 pub mod events;
-pub mod external;
 pub mod flow;
 pub mod mint;
 pub mod pages;
@@ -38,8 +36,8 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 
-use crate::config::Config;
 use crate::AppState;
+use edugraph_platform::config::Config;
 
 /// In-memory state of the identity endpoints, one per router (so per process).
 #[derive(Debug)]
