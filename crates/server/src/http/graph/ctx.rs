@@ -123,7 +123,7 @@ impl Ctx {
                 None => (self.grant, Some(kind)),
                 Some(nav) => match expanded.iter().find(|(n, ..)| n == nav) {
                     Some((_, grant, target)) => (*grant, *target),
-                    // Not expandable: `expand::validate` refuses it before any read.
+                    // Not expandable: `expand::validate` refuses the request.
                     None => continue,
                 },
             };
