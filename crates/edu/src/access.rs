@@ -8,7 +8,10 @@
 //!   and application permission, extra directory permissions, the class-role rule;
 //! - [`authorize`] checks a caller against a row and names what was missing when it
 //!   refuses; the class-role rule needs the store and is left to the server, which
-//!   checks it with [`check_class_role`].
+//!   checks it with [`check_class_role`];
+//! - [`readable`](mod@readable): which properties a granted caller may read of each
+//!   entity type, the one rule behind payload masking and the checks of `$filter`,
+//!   `$orderby`, `$select` and `$expand`.
 //!
 //! Later issues add operations to [`Op`] and rows to the table; the families they need
 //! (assignments, curricula, administration) are already in the catalogue.
@@ -16,26 +19,12 @@
 pub mod decide;
 pub mod permission;
 pub mod policy;
+pub mod readable;
 
 pub use decide::{authorize, check_class_role, Denied, Grant, UserView, ME_NEEDS_USER};
 pub use permission::{Family, Kind, Level, Need, Permission};
 pub use policy::{policy, Access, ClassRole, ClassRule, Policy};
-
-/// The educationUser properties a caller with a reduced view sees (BEHAVIOR §0.2). Nested
-/// paths are written with `/`.
-pub const REDUCED_USER_PROPERTIES: &[&str] = &[
-    "id",
-    "primaryRole",
-    "accountEnabled",
-    "displayName",
-    "givenName",
-    "surname",
-    "userPrincipalName",
-    "userType",
-    "onPremisesInfo",
-    "student/externalId",
-    "teacher/externalId",
-];
+pub use readable::{readable, Reach, Readable, REDUCED_USER_PROPERTIES};
 
 /// Declares [`Op`] and [`Op::ALL`] from one list, so the list cannot miss a variant.
 macro_rules! ops {

@@ -18,8 +18,11 @@
 mod bind;
 mod filter;
 mod lexer;
+mod paths;
 mod print;
 mod select;
+
+pub use paths::{referenced_paths, PathRef, PathUse};
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 

@@ -18,7 +18,8 @@ use crate::error::{ApiError, ApiResult};
 /// `GET /education/{set}`.
 pub async fn list_set(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
     let fragment = format!("education/{}", set_name(kind));
-    Ok(list(ctx, kind, Scope::All, &fragment).await?.0)
+    let opts = ctx.query(kind)?;
+    Ok(list(ctx, &opts, kind, Scope::All, &fragment).await?.0)
 }
 
 /// `GET /education/{set}/{id}/{nav}`: 404 when `id` does not exist.
@@ -43,14 +44,25 @@ pub async fn list_me_nav(ctx: &Ctx, nav: &Nav) -> ApiResult<Response> {
 /// is only non-empty when its source exists (see `Scope`), so the source is looked up
 /// only after an empty page or a failure (whose answer is then 404 if it is missing).
 /// A grant whose class rule needs the caller's role still checks that first.
+///
+/// The query is parsed and checked against the caller's readable properties before any
+/// read (`Ctx::query`), and a refused query is never run; its refusal is reported after
+/// the source's 404, as every bad option is.
 async fn list_from(ctx: &Ctx, nav: &Nav, id: &str, fragment: &str) -> ApiResult<Response> {
+    let opts = match ctx.query(nav.target) {
+        Ok(opts) => opts,
+        Err(e) => {
+            require_source(ctx, nav, id).await?;
+            return Err(e);
+        }
+    };
     if ctx.rule_reads_store(ctx.grant.class_rule) {
         require_source(ctx, nav, id).await?;
-        return list(ctx, nav.target, nav.scope(id), fragment)
+        return list(ctx, &opts, nav.target, nav.scope(id), fragment)
             .await
             .map(|(resp, _)| resp);
     }
-    match list(ctx, nav.target, nav.scope(id), fragment).await {
+    match list(ctx, &opts, nav.target, nav.scope(id), fragment).await {
         Ok((resp, true)) => Ok(resp),
         other => {
             require_source(ctx, nav, id).await?;
@@ -62,6 +74,15 @@ async fn list_from(ctx: &Ctx, nav: &Nav, id: &str, fragment: &str) -> ApiResult<
 /// `GET .../{set}/$count` and `.../{id}/{nav}/$count`: a text/plain integer.
 pub async fn count(ctx: &Ctx, kind: EntityKind, scope: Scope) -> ApiResult<Response> {
     let opts = ctx.query(kind)?;
+    count_with(ctx, &opts, kind, scope).await
+}
+
+async fn count_with(
+    ctx: &Ctx,
+    opts: &QueryOptions,
+    kind: EntityKind,
+    scope: Scope,
+) -> ApiResult<Response> {
     let query = ListQuery {
         kind,
         scope,
@@ -84,8 +105,10 @@ pub async fn count(ctx: &Ctx, kind: EntityKind, scope: Scope) -> ApiResult<Respo
 }
 
 pub async fn count_nav(ctx: &Ctx, nav: &Nav, id: &str) -> ApiResult<Response> {
+    // Checked before any read; reported after the source's 404 (see `list_from`).
+    let opts = ctx.query(nav.target);
     require_source(ctx, nav, id).await?;
-    count(ctx, nav.target, nav.scope(id)).await
+    count_with(ctx, &opts?, nav.target, nav.scope(id)).await
 }
 
 pub async fn count_me_nav(ctx: &Ctx, nav: &Nav) -> ApiResult<Response> {
@@ -102,6 +125,8 @@ pub async fn nav_item(
     other: &str,
     fragment_base: &str,
 ) -> ApiResult<Response> {
+    // Checked before any read; reported after the 404s (see `list_from`).
+    let opts = ctx.query(nav.target);
     let (from, to) = nav.link(id, other);
     if !ctx
         .store()
@@ -115,7 +140,7 @@ pub async fn nav_item(
         .get(ctx.tenant(), nav.target, other)
         .await?
         .ok_or_else(|| not_found(other))?;
-    let opts = ctx.query(nav.target)?;
+    let opts = opts?;
     validate(nav.target, &opts.expand)?;
     let view = View::new(ctx, nav.target, opts.select.as_deref());
     let body = render_one(ctx, nav.target, &doc.json, &view, &opts.expand).await?;
@@ -169,13 +194,13 @@ pub fn window(ctx: &Ctx, opts: &QueryOptions) -> ApiResult<(u64, u32, Option<u32
 /// The response, and whether the page held any item.
 async fn list(
     ctx: &Ctx,
+    opts: &QueryOptions,
     kind: EntityKind,
     scope: Scope,
     fragment: &str,
 ) -> ApiResult<(Response, bool)> {
-    let opts = ctx.query(kind)?;
     validate(kind, &opts.expand)?;
-    let (offset, limit, applied) = window(ctx, &opts)?;
+    let (offset, limit, applied) = window(ctx, opts)?;
     let query = ListQuery {
         kind,
         scope,

@@ -4,11 +4,13 @@
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use edugraph_edu::access::{self, ClassRole, ClassRule, Denied, Grant, Op, UserView};
+use edugraph_edu::access::{self, ClassRole, ClassRule, Denied, Grant, Op};
 use edugraph_edu::Caller;
+use edugraph_odata::query::referenced_paths;
 use edugraph_odata::{ApiVersion, QueryOptions, Schema};
 use edugraph_store::{EntityKind, Relation, Store};
 
+use super::expand::expansion;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -88,22 +90,48 @@ impl Ctx {
             id
         )
     }
-    pub fn reduced_users(&self) -> bool {
-        self.grant.user_view == UserView::Reduced
-    }
-    /// Parses the query string against `kind`'s type; `$search` is refused here because
-    /// no roster collection supports it.
+    /// Parses the query string against `kind`'s type and checks it against what the
+    /// caller may read; `$search` is refused here because no roster collection supports
+    /// it. Handlers call this before their first store query, so a refusal depends on
+    /// the grant and the query alone, never on stored data (nor does its timing).
     pub fn query(&self, kind: EntityKind) -> ApiResult<QueryOptions> {
-        self.query_for(kind.type_name())
-    }
-    pub fn query_for(&self, type_name: &str) -> ApiResult<QueryOptions> {
-        let opts = edugraph_odata::query::parse(self.raw_query.as_deref(), self.schema, type_name)?;
+        let opts =
+            edugraph_odata::query::parse(self.raw_query.as_deref(), self.schema, kind.type_name())?;
         if opts.search.is_some() {
             return Err(ApiError::bad_request(
                 "$search is not supported on the education roster collections; use $filter instead.",
             ));
         }
+        self.check_readable(kind, &opts)?;
         Ok(opts)
+    }
+
+    /// Refuses (400 naming the property) a query whose `$filter`, `$orderby`, `$select`
+    /// or nested `$expand` options name a property the caller may not read, by the rule
+    /// that also masks the payload (`access::readable`). Each `$expand`ed navigation is
+    /// authorized here too (its own policy, 403), and its nested options are judged by
+    /// the rule of its target type under that navigation's grant.
+    fn check_readable(&self, kind: EntityKind, opts: &QueryOptions) -> ApiResult<()> {
+        let mut expanded = Vec::with_capacity(opts.expand.len());
+        for item in &opts.expand {
+            if let Some((op, target)) = expansion(kind, &item.nav) {
+                expanded.push((item.nav.as_str(), self.authorize(op)?, target));
+            }
+        }
+        for path in referenced_paths(opts) {
+            let (grant, target) = match path.via.first() {
+                None => (self.grant, Some(kind)),
+                Some(nav) => match expanded.iter().find(|(n, ..)| n == nav) {
+                    Some((_, grant, target)) => (*grant, *target),
+                    // Not expandable: `expand::validate` refuses the request.
+                    None => continue,
+                },
+            };
+            // Directory objects (`group`, `user`) are not education types; no row.
+            let Some(target) = target else { continue };
+            access::readable(&grant, target.type_name()).check(target.type_name(), &path)?;
+        }
+        Ok(())
     }
 
     /// Enforces the store-backed part of a grant: a delegated caller's role in class

@@ -1,10 +1,13 @@
 //! Rendering entities for a response, with `$expand` of the roster navigations
 //! (`members`, `teachers`, `schools`, `classes`, `users`, `taughtClasses`) and of the two
 //! directory objects (`group` of a class, `user` of a user). Expanding a navigation takes
-//! the same permission as listing it.
+//! the same permission as listing it; `Ctx::query` checks that permission and the
+//! expansion's nested options against the target type's readable-property rule before
+//! anything is read, and the expanded entities are masked by that same rule.
 
 use std::borrow::Cow;
 
+use edugraph_edu::access::Op;
 use edugraph_odata::ExpandItem;
 use edugraph_store::{Doc, EntityKind, ListQuery};
 use serde_json::Value;
@@ -64,15 +67,25 @@ pub async fn render_many(
 /// empty result does not hide the mistake).
 pub fn validate(kind: EntityKind, items: &[ExpandItem]) -> ApiResult<()> {
     for item in items {
-        let directory = matches!(
-            (kind, item.nav.as_str()),
-            (EntityKind::Class, "group") | (EntityKind::User, "user")
-        );
-        if navs::find(kind, &item.nav).is_none() && !directory {
+        if expansion(kind, &item.nav).is_none() {
             return Err(unsupported(kind, &item.nav));
         }
     }
     Ok(())
+}
+
+/// What expanding `nav` of a `kind` entity takes: the operation whose policy governs it
+/// and the education type it yields (`None` for the directory objects `group` and
+/// `user`). `None` when it cannot be expanded.
+pub fn expansion(kind: EntityKind, nav: &str) -> Option<(Op, Option<EntityKind>)> {
+    if let Some(n) = navs::find(kind, nav) {
+        return Some((n.list_op, Some(n.target)));
+    }
+    match (kind, nav) {
+        (EntityKind::Class, "group") => Some((Op::GetClassGroup, None)),
+        (EntityKind::User, "user") => Some((Op::GetUserDirectoryUser, None)),
+        _ => None,
+    }
 }
 
 fn unsupported(kind: EntityKind, nav: &str) -> ApiError {
@@ -111,18 +124,18 @@ async fn expand_into(
                 count: false,
             };
             let page = ctx.store().list(ctx.tenant(), &query).await?;
-            let view = View::new(ctx, nav.target, item.select.as_deref());
+            let view = View::granted(ctx, &grant, nav.target, item.select.as_deref());
             let mut related = Vec::with_capacity(page.items.len());
             for doc in &page.items {
                 related.push(shape(parse(&doc.json)?, &view));
             }
             Value::Array(related)
         } else if kind == EntityKind::Class && item.nav == "group" {
-            ctx.authorize(edugraph_edu::access::Op::GetClassGroup)?;
+            ctx.authorize(Op::GetClassGroup)?;
             let domain = directory::tenant_domain(ctx).await?;
             directory::group(source, domain.as_deref())
         } else if kind == EntityKind::User && item.nav == "user" {
-            ctx.authorize(edugraph_edu::access::Op::GetUserDirectoryUser)?;
+            ctx.authorize(Op::GetUserDirectoryUser)?;
             directory::user(source)
         } else {
             return Err(unsupported(kind, &item.nav));

@@ -170,7 +170,7 @@ mod tests {
             version,
             kind: EntityKind::User,
             select: None,
-            reduced: false,
+            readable: edugraph_edu::access::Readable::ALL,
             include_hidden,
         }
     }

@@ -72,8 +72,10 @@ pub async fn remove(ctx: &Ctx, nav: &Nav, id: &str, target: Option<&str>) -> Api
 
 /// `GET .../{nav}/$ref`: the absolute URLs of the linked objects, paged like a listing.
 pub async fn list(ctx: &Ctx, nav: &Nav, id: &str) -> ApiResult<Response> {
+    // Checked before any read (a refused query is never run); reported after the 404.
+    let opts = ctx.query(nav.target);
     require_source(ctx, nav, id).await?;
-    let opts = ctx.query(nav.target)?;
+    let opts = opts?;
     let (offset, limit, applied) = window(ctx, &opts)?;
     let query = ListQuery {
         kind: nav.target,

@@ -1,7 +1,8 @@
 //! Writing Graph payloads: the OData response headers, `@odata.context` spliced in front
 //! of stored documents, collections, and the per-caller shaping of an entity (`$select`,
-//! the reduced educationUser view, `refreshTokensValidFromDateTime` only on request,
-//! hidden enum members masked).
+//! the caller's readable properties from `edugraph_edu::access::readable` — the same rule
+//! the query options are checked against —, properties shown only on request such as
+//! `refreshTokensValidFromDateTime`, hidden enum members masked).
 //!
 //! A stored document is returned as stored whenever no shaping applies: the string is
 //! spliced, not re-serialised. That is the hot path of `GET .../{id}`.
@@ -11,7 +12,7 @@ use std::borrow::Cow;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use edugraph_edu::access::REDUCED_USER_PROPERTIES;
+use edugraph_edu::access::{readable, Grant, Readable};
 use edugraph_odata::{shape::project, ApiVersion, SelectItem};
 use edugraph_store::EntityKind;
 use serde_json::Value;
@@ -21,9 +22,6 @@ use super::mask;
 
 pub const JSON_CONTENT_TYPE: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
-
-/// Server-managed user property returned only when `$select`ed.
-pub const SELECT_ONLY_USER_PROPERTY: &str = "refreshTokensValidFromDateTime";
 
 /// A JSON response with the OData headers, echoing the preferences that were honoured.
 pub fn json(
@@ -122,18 +120,29 @@ pub struct View<'a> {
     pub version: ApiVersion,
     pub kind: EntityKind,
     pub select: Option<&'a [SelectItem]>,
-    /// Delegated (or ReadBasic) callers see the reduced educationUser property set.
-    pub reduced: bool,
+    /// What the caller may read of `kind`, and what is shown only on request.
+    pub readable: Readable,
     pub include_hidden: bool,
 }
 
 impl<'a> View<'a> {
+    /// The view of the request's own grant.
     pub fn new(ctx: &Ctx, kind: EntityKind, select: Option<&'a [SelectItem]>) -> Self {
+        Self::granted(ctx, &ctx.grant, kind, select)
+    }
+
+    /// The view of another grant of this request (an `$expand`ed navigation's).
+    pub fn granted(
+        ctx: &Ctx,
+        grant: &Grant,
+        kind: EntityKind,
+        select: Option<&'a [SelectItem]>,
+    ) -> Self {
         View {
             version: ctx.version,
             kind,
             select,
-            reduced: kind == EntityKind::User && ctx.reduced_users(),
+            readable: readable(grant, kind.type_name()),
             include_hidden: ctx.prefs.include_unknown_enum_members,
         }
     }
@@ -148,14 +157,9 @@ impl<'a> View<'a> {
 
 /// The stored document as this caller sees it, untouched when possible.
 pub fn render<'d>(doc: &'d str, view: &View<'_>) -> Cow<'d, str> {
-    if view.select.is_none() && !view.reduced && !mask::may_need(doc, view) {
-        if view.kind != EntityKind::User {
-            return Cow::Borrowed(doc);
-        }
-        match strip_member(doc, SELECT_ONLY_USER_PROPERTY) {
-            Strip::Absent => return Cow::Borrowed(doc),
-            Strip::Stripped(s) => return Cow::Owned(s),
-            Strip::Complex => {}
+    if view.select.is_none() && view.readable.only().is_none() && !mask::may_need(doc, view) {
+        if let Some(out) = strip_all(doc, view.readable.on_request()) {
+            return out;
         }
     }
     match serde_json::from_str::<Value>(doc) {
@@ -168,23 +172,39 @@ pub fn render<'d>(doc: &'d str, view: &View<'_>) -> Cow<'d, str> {
 /// The parsed counterpart of `render`, for payloads that are assembled further
 /// (`$expand`).
 pub fn shape(mut value: Value, view: &View<'_>) -> Value {
-    if view.reduced {
-        let reduced: Vec<SelectItem> = REDUCED_USER_PROPERTIES
+    if let Some(only) = view.readable.only() {
+        let readable: Vec<SelectItem> = only
             .iter()
             .map(|p| SelectItem(p.split('/').map(str::to_string).collect()))
             .collect();
-        value = project(&value, &reduced);
+        value = project(&value, &readable);
     }
     if let Some(select) = view.select {
         value = project(&value, select);
     }
-    if view.kind == EntityKind::User && !view.selects(SELECT_ONLY_USER_PROPERTY) {
-        if let Some(obj) = value.as_object_mut() {
-            obj.remove(SELECT_ONLY_USER_PROPERTY);
+    if let Some(obj) = value.as_object_mut() {
+        for name in view.readable.on_request() {
+            if !view.selects(name) {
+                obj.remove(*name);
+            }
         }
     }
     mask::mask(&mut value, view);
     value
+}
+
+/// The document without the simple top-level members `names` (text surgery, no
+/// parsing), or `None` when one of them needs the parsing path.
+fn strip_all<'d>(doc: &'d str, names: &[&str]) -> Option<Cow<'d, str>> {
+    let mut out = Cow::Borrowed(doc);
+    for name in names {
+        match strip_member(&out, name) {
+            Strip::Absent => {}
+            Strip::Stripped(s) => out = Cow::Owned(s),
+            Strip::Complex => return None,
+        }
+    }
+    Some(out)
 }
 
 #[derive(Debug, PartialEq, Eq)]
