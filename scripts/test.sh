@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this script):
+#   0. formatting (cargo fmt --check) and lints (cargo clippy, warnings are errors);
 #   1. unit, in-process HTTP and store-contract tests on SQLite (cargo test);
 #   2. the store contract suite and the HTTP tests again on a throwaway PostgreSQL
 #      cluster that scripts/pg-test-cluster.sh installs (if missing) and starts;
@@ -7,6 +8,12 @@
 # Set EDUGRAPH_SKIP_COMPAT=1 or EDUGRAPH_SKIP_PG=1 to leave a stage out while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo test (SQLite)"
 cargo test --workspace --locked
