@@ -97,9 +97,12 @@ pub struct ConfigArgs {
     /// Size of the demo tenant: small or district [env: EDUGRAPH_DEMO_SIZE] [default: small]
     #[arg(long, value_name = "SIZE")]
     pub demo_size: Option<String>,
-    /// External base URL for links and the token issuer [env: EDUGRAPH_PUBLIC_URL]
+    /// External base URL for links and the token issuer; set it in production [env: EDUGRAPH_PUBLIC_URL]
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// Proxies whose X-Forwarded-*/Forwarded headers are believed, comma-separated IPs or CIDRs [env: EDUGRAPH_TRUSTED_PROXIES] [default: loopback in --dev, none otherwise]
+    #[arg(long, value_name = "CIDR,...", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
     /// Largest request body in bytes [env: EDUGRAPH_BODY_LIMIT] [default: 4194304]
     #[arg(long, value_name = "BYTES")]
     pub body_limit: Option<usize>,
@@ -125,6 +128,8 @@ impl ConfigArgs {
             seed: self.seed,
             demo_size: self.demo_size.clone(),
             public_url: self.public_url.clone(),
+            trusted_proxies: (!self.trusted_proxies.is_empty())
+                .then(|| self.trusted_proxies.clone()),
             body_limit: self.body_limit,
             token_lifetime_secs: self.token_lifetime_secs,
             tls_cert: self.tls_cert.clone(),
@@ -252,6 +257,9 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
     let base = config.issuer_base();
     let now = state.clock().now();
     let plan = &seeded.plan;
+    let issuer_base = crate::auth::issuers::of_tenant(state, &plan.tenant.id)
+        .await?
+        .context("the demo tenant is missing")?;
     let strings = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let token = |subject| {
         let req = TokenRequest {
@@ -259,7 +267,7 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
             subject,
             lifetime_secs: config.token_lifetime_secs,
         };
-        mint(state.keys(), &base, &req, now)
+        mint(state.keys(), &issuer_base, &req, now)
     };
     let app = token(TokenSubject::App {
         app_id: crate::auth::DEV_CLIENT_ID.into(),

@@ -48,9 +48,18 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     // With port 0 the kernel picks; links and the token issuer need the real address.
     config.listen = listener.local_addr()?.to_string();
     let state = build_state(config).await?;
-    if state.config().dev {
-        let config = state.config();
-        let summary = seed_demo(state.store(), config.seed, config.demo_size, false).await?;
+    let summary = match state.config().dev {
+        true => {
+            let config = state.config();
+            Some(seed_demo(state.store(), config.seed, config.demo_size, false).await?)
+        }
+        false => None,
+    };
+    // Every tenant's token issuer is recorded before the first request (`auth::issuers`).
+    for (tenant, base) in crate::auth::issuers::record_all(&state).await? {
+        tracing::info!(tenant.id = %tenant, issuer = %crate::auth::issuer(&base, &tenant), "tenant issuer");
+    }
+    if let Some(summary) = summary {
         let banner = crate::cli::dev_banner(&state, &summary).await?;
         println!("{banner}");
     }

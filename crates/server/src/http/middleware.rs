@@ -1,4 +1,6 @@
 //! The one middleware stack every request passes, outermost first:
+//! 0. forwarded headers believed only from trusted proxies (`forwarded::normalize`), so
+//!    [`base_url`] and the client address never follow a header an untrusted peer sent;
 //! 1. `request_ids`: `request-id` (fresh UUID) and `client-request-id` (echoed or fresh),
 //!    set as response headers and as the task-local `REQUEST_IDS` the error envelope reads;
 //! 2. a `TraceLayer` span per request carrying method, path and request id;
@@ -23,6 +25,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use super::forwarded::{self, X_FORWARDED_HOST, X_FORWARDED_PROTO};
 use crate::config::Config;
 use crate::error::{ApiError, RequestIds, REQUEST_IDS};
 
@@ -34,6 +37,7 @@ pub const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-reques
 pub fn apply(routes: Router, config: &Config) -> Router {
     let limit = config.body_limit;
     let stack = ServiceBuilder::new()
+        .map_request(forwarded_layer(config))
         .layer(from_fn(request_ids))
         .layer(
             TraceLayer::new_for_http()
@@ -246,41 +250,34 @@ fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response<Body> {
     ApiError::internal("The service could not complete the request.").into_response()
 }
 
-/// The origin the client used, without a trailing slash: `config.public_url` when set,
-/// else `X-Forwarded-Proto` + `X-Forwarded-Host`, else `Host` (scheme `http`), else the
-/// listen address. Header values that are not plausible hosts are ignored, so a request
-/// cannot inject text into the links we build.
+/// The request mapping of step 0, with the configured trusted proxies.
+fn forwarded_layer(config: &Config) -> impl Fn(Request) -> Request + Clone + Send + Sync + 'static {
+    let proxies = std::sync::Arc::new(config.trusted_proxy_nets());
+    move |req| forwarded::normalize(req, &proxies)
+}
+
+/// The origin absolute links start with, without a trailing slash: `config.public_url`
+/// when set (nothing a request says changes it); else the scheme and host a trusted
+/// proxy established (`forwarded::normalize` removed any other peer's), else `Host`,
+/// else the listen address; the scheme is `https` when we serve TLS. A host that is not a
+/// syntactically valid `host[:port]` is never used. Without `public_url` a client that
+/// forges `Host` only steers the links of its own response (see docs/links-and-issuers.md).
 pub fn base_url(headers: &HeaderMap, config: &Config) -> String {
     if let Some(url) = &config.public_url {
         return url.trim_end_matches('/').to_string();
     }
-    let first = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-    };
-    let proto = match first("x-forwarded-proto")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    let value = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let proto = match value(X_FORWARDED_PROTO).map(str::to_ascii_lowercase).as_deref() {
         Some("https") => "https",
+        Some("http") => "http",
+        _ if config.tls_cert.is_some() => "https",
         _ => "http",
     };
-    let host = first("x-forwarded-host")
-        .filter(|h| plausible_host(h))
-        .or_else(|| first("host").filter(|h| plausible_host(h)))
+    let host = value(X_FORWARDED_HOST)
+        .filter(|h| forwarded::valid_host(h))
+        .or_else(|| value(header::HOST).filter(|h| forwarded::valid_host(h)))
         .unwrap_or(config.listen.as_str());
     format!("{proto}://{host}")
-}
-
-fn plausible_host(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 255
-        && host.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
-        })
 }
 
 #[cfg(test)]
@@ -305,7 +302,8 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("127.0.0.1:9000"));
         assert_eq!(base_url(&headers, &config), "http://127.0.0.1:9000");
-        headers.insert("x-forwarded-proto", HeaderValue::from_static("https, http"));
+        // What `forwarded::normalize` leaves from a trusted proxy.
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
         headers.insert(
             "x-forwarded-host",
             HeaderValue::from_static("graph.example.edu"),
@@ -313,12 +311,20 @@ mod tests {
         assert_eq!(base_url(&headers, &config), "https://graph.example.edu");
         headers.insert("x-forwarded-host", HeaderValue::from_static("evil\"host"));
         assert_eq!(base_url(&headers, &config), "https://127.0.0.1:9000");
+        headers.insert("host", HeaderValue::from_static("evil.example/x?"));
+        assert_eq!(base_url(&headers, &config), "https://127.0.0.1:8080");
         config.public_url = Some("https://edu.example/".into());
         assert_eq!(base_url(&headers, &config), "https://edu.example");
         assert_eq!(
             base_url(&HeaderMap::new(), &Config::default()),
             "http://127.0.0.1:8080"
         );
+        let tls = Config {
+            tls_cert: Some("cert.pem".into()),
+            tls_key: Some("key.pem".into()),
+            ..Config::default()
+        };
+        assert_eq!(base_url(&HeaderMap::new(), &tls), "https://127.0.0.1:8080");
     }
 
     #[test]
