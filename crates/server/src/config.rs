@@ -436,10 +436,12 @@ impl Config {
 /// An IP address (a one-address block) or a CIDR block.
 fn parse_net(entry: &str) -> Option<ipnet::IpNet> {
     let entry = entry.trim();
-    entry
-        .parse::<ipnet::IpNet>()
-        .ok()
-        .or_else(|| entry.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+    entry.parse::<ipnet::IpNet>().ok().or_else(|| {
+        entry
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 /// Replaces the password of `scheme://user:password@host/...` by `****`; other URLs are

@@ -11,12 +11,38 @@
 //!
 //! `serve` applies the rule to every tenant at startup; minting and verification apply it
 //! to their tenant when they first meet it. A running server caches each tenant's base for
-//! its lifetime (next to the verified-token cache), so the hot path never asks the store.
+//! its lifetime ([`IssuerCache`] in the application state), so the hot path never asks
+//! the store; the cache holds only tenants that exist, so it stays as small as their
+//! number.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
 
 use edugraph_store::{Store, StoreError};
 
 use crate::config::Config;
 use crate::AppState;
+
+/// Issuer base per tenant met, which also says the tenant exists.
+#[derive(Debug, Default)]
+pub struct IssuerCache(RwLock<HashMap<String, String>>);
+
+impl IssuerCache {
+    fn get(&self, tenant: &str) -> Option<String> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(tenant)
+            .cloned()
+    }
+
+    fn insert(&self, tenant: &str, base: String) {
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(tenant.to_string(), base);
+    }
+}
 
 /// Applies the rule to one tenant and returns its issuer base, or `None` when there is no
 /// such tenant.
@@ -42,13 +68,13 @@ pub async fn record(
 /// The issuer base of a tenant for a running server (cached), or `None` when there is no
 /// such tenant.
 pub async fn of_tenant(state: &AppState, tenant: &str) -> Result<Option<String>, StoreError> {
-    let cache = state.keys().cache();
-    if let Some(base) = cache.issuer_base(tenant) {
+    let cache = state.issuers();
+    if let Some(base) = cache.get(tenant) {
         return Ok(Some(base));
     }
     let base = record(state.store(), state.config(), tenant).await?;
     if let Some(base) = &base {
-        cache.set_issuer_base(tenant, base.clone());
+        cache.insert(tenant, base.clone());
     }
     Ok(base)
 }

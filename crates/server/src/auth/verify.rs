@@ -68,12 +68,11 @@ impl From<AuthError> for ApiError {
     }
 }
 
-/// Verified tokens, and the issuer base of each tenant met (which also says the tenant
-/// exists). Lives inside [`Keys`], so it is per key set.
+/// Verified tokens. Lives inside [`Keys`], so it is per key set. (Tenants and their
+/// issuers are cached by `auth::issuers`, per application state.)
 #[derive(Default)]
 pub(crate) struct TokenCache {
     tokens: RwLock<HashMap<[u8; 32], (Caller, i64)>>,
-    issuers: RwLock<HashMap<String, String>>,
 }
 
 impl TokenCache {
@@ -95,21 +94,6 @@ impl TokenCache {
             }
         }
         tokens.insert(hash, (caller, exp));
-    }
-
-    pub(crate) fn issuer_base(&self, tenant: &str) -> Option<String> {
-        self.issuers
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(tenant)
-            .cloned()
-    }
-
-    pub(crate) fn set_issuer_base(&self, tenant: &str, base: String) {
-        self.issuers
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(tenant.to_string(), base);
     }
 }
 
@@ -134,7 +118,11 @@ fn check_issuer(claims: &Claims, issuer_base: &str) -> Result<(), AuthError> {
         return Ok(());
     }
     // Both end up in a quoted header parameter: keep them quote-free.
-    let plain = |s: &str| s.chars().filter(|c| !matches!(c, '"' | '\\')).collect::<String>();
+    let plain = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '"' | '\\'))
+            .collect::<String>()
+    };
     Err(AuthError::WrongIssuer {
         tenant: plain(&claims.tid),
         expected: plain(&expected),

@@ -85,7 +85,10 @@ pub fn normalize<B>(mut req: Request<B>, proxies: &[IpNet]) -> Request<B> {
     if let Some(proto) = established.proto {
         headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
     }
-    if let Some(host) = established.host.and_then(|h| HeaderValue::from_str(&h).ok()) {
+    if let Some(host) = established
+        .host
+        .and_then(|h| HeaderValue::from_str(&h).ok())
+    {
         headers.insert(X_FORWARDED_HOST, host);
     }
     // HTTP/2 carries the host in the request target, not in a `Host` header.
@@ -158,7 +161,9 @@ fn x_forwarded_hops(headers: &HeaderMap) -> Vec<Hop> {
     let hosts = list_values(headers, &X_FORWARDED_HOST);
     let n = fors.len().max(protos.len()).max(hosts.len());
     let at = |list: &[String], i: usize| -> Option<String> {
-        (i + list.len()).checked_sub(n).and_then(|j| list.get(j).cloned())
+        (i + list.len())
+            .checked_sub(n)
+            .and_then(|j| list.get(j).cloned())
     };
     (0..n)
         .map(|i| Hop {
@@ -267,7 +272,10 @@ pub fn valid_host(value: &str) -> bool {
         }
     };
     let port_ok = port.is_none_or(|p| {
-        !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u16>().is_ok()
     });
     let host_ok = host.is_none_or(|h| {
         !h.is_empty()
@@ -316,7 +324,8 @@ mod tests {
             client_ip(req.extensions()).map(|ip| ip.to_string()),
             get(&X_FORWARDED_PROTO),
             get(&X_FORWARDED_HOST),
-            req.headers().contains_key(X_FORWARDED_FOR) || req.headers().contains_key(header::FORWARDED),
+            req.headers().contains_key(X_FORWARDED_FOR)
+                || req.headers().contains_key(header::FORWARDED),
         )
     }
 

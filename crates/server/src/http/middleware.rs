@@ -266,8 +266,16 @@ pub fn base_url(headers: &HeaderMap, config: &Config) -> String {
     if let Some(url) = &config.public_url {
         return url.trim_end_matches('/').to_string();
     }
-    let value = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let proto = match value(X_FORWARDED_PROTO).map(str::to_ascii_lowercase).as_deref() {
+    let value = |name: HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let proto = match value(X_FORWARDED_PROTO)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("https") => "https",
         Some("http") => "http",
         _ if config.tls_cert.is_some() => "https",
