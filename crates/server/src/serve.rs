@@ -56,8 +56,16 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         false => None,
     };
     // Every tenant's token issuer is recorded before the first request (`auth::issuers`).
+    let own = state.config().issuer_base();
     for (tenant, base) in crate::auth::issuers::record_all(&state).await? {
-        tracing::info!(tenant.id = %tenant, issuer = %crate::auth::issuer(&base, &tenant), "tenant issuer");
+        let issuer = crate::auth::issuer(&base, &tenant);
+        if base == own {
+            tracing::info!(tenant.id = %tenant, %issuer, "tenant issuer");
+        } else {
+            // Tokens stay valid, but MSAL rejects an authority whose discovery issuer has
+            // another scheme or host than the authority URL.
+            tracing::warn!(tenant.id = %tenant, %issuer, serving = %own, "tenant issuer recorded for another address; set --public-url to move it");
+        }
     }
     if let Some(summary) = summary {
         let banner = crate::cli::dev_banner(&state, &summary).await?;
