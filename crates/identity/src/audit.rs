@@ -4,10 +4,8 @@
 //! for a rejected token, 403 for a missing permission or class role), which are written
 //! off the request path by [`spawn_record`].
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use edugraph_edu::Caller;
 use edugraph_store::{AuditRecord, Store};
@@ -94,10 +92,8 @@ pub fn refusal(
     let target = format!("{} {}", parts.method, parts.uri.path());
     AuditRecord {
         outcome: FAILURE.to_string(),
-        client_ip: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+        client_ip: edugraph_platform::forwarded::client_ip(&parts.extensions)
+            .map(|ip| ip.to_string()),
         ..entry(tenant, actor, action, Some(&target), detail, at)
     }
 }

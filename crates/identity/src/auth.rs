@@ -5,6 +5,7 @@
 //! - `verify`: signature and claim checks, the verified-token cache, `authenticate`;
 //! - `extract`: the `Authenticated` extractor handlers use;
 //! - `issue`: tenant and user resolution for `edugraph token` and the dev token endpoint;
+//! - `issuers`: each tenant's recorded issuer, which minting and verification both use;
 //! - `password`: Argon2 hashing on the blocking pool.
 //!
 //! The caller model (`edugraph_edu::Caller`) is built only from verified claims, so later
@@ -14,6 +15,7 @@
 pub mod external;
 mod extract;
 pub mod issue;
+pub mod issuers;
 mod keys;
 pub mod password;
 mod token;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use edugraph_edu::Clock;
 use edugraph_store::Store;
 
+use crate::auth::issuers::IssuerCache;
 use crate::auth::Keys;
 use edugraph_platform::config::Config;
 
@@ -17,6 +18,8 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub keys: Keys,
+    /// Each tenant's token issuer, as recorded in the store (`auth::issuers`).
+    pub issuers: IssuerCache,
 }
 
 impl AppState {
@@ -26,6 +29,7 @@ impl AppState {
             store,
             clock,
             keys,
+            issuers: IssuerCache::default(),
         }))
     }
     pub fn config(&self) -> &Config {
@@ -42,5 +46,8 @@ impl AppState {
     }
     pub fn keys(&self) -> &Keys {
         &self.0.keys
+    }
+    pub fn issuers(&self) -> &IssuerCache {
+        &self.0.issuers
     }
 }

@@ -27,9 +27,13 @@ pub struct Config {
     pub seed: u64,
     #[serde(serialize_with = "serialize_demo_size")]
     pub demo_size: DemoSize,
-    /// External base URL (`https://graph.example.edu`), used for links and the token
-    /// issuer instead of the request's own address.
+    /// External base URL (`https://graph.example.edu`): every absolute link the server
+    /// writes starts with it (never with a request header), and tenants created or served
+    /// with it record it as their token issuer. Set it in production.
     pub public_url: Option<String>,
+    /// Peers (IP addresses or CIDR blocks) whose `Forwarded` / `X-Forwarded-*` headers are
+    /// believed; `None` means loopback in `--dev` and nobody otherwise.
+    pub trusted_proxies: Option<Vec<String>>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     /// Lifetime of minted access tokens (at most a day, as in Entra, so a retired signing
@@ -91,6 +95,7 @@ impl Default for Config {
             seed: 1,
             demo_size: DemoSize::Small,
             public_url: None,
+            trusted_proxies: None,
             body_limit: 4 * 1024 * 1024,
             token_lifetime_secs: 3600,
             operator_token: None,
@@ -121,6 +126,7 @@ pub struct Layer {
     pub seed: Option<u64>,
     pub demo_size: Option<String>,
     pub public_url: Option<String>,
+    pub trusted_proxies: Option<Vec<String>>,
     pub body_limit: Option<usize>,
     pub token_lifetime_secs: Option<u64>,
     pub operator_token: Option<String>,
@@ -160,6 +166,7 @@ impl Layer {
                 .transpose()?,
             demo_size: get("EDUGRAPH_DEMO_SIZE"),
             public_url: get("EDUGRAPH_PUBLIC_URL"),
+            trusted_proxies: get("EDUGRAPH_TRUSTED_PROXIES").map(|v| split_list(&v)),
             body_limit: get("EDUGRAPH_BODY_LIMIT")
                 .map(|v| parse_num("EDUGRAPH_BODY_LIMIT", &v))
                 .transpose()?,
@@ -169,12 +176,7 @@ impl Layer {
             operator_token: get("EDUGRAPH_OPERATOR_TOKEN"),
             tls_cert: get("EDUGRAPH_TLS_CERT").map(PathBuf::from),
             tls_key: get("EDUGRAPH_TLS_KEY").map(PathBuf::from),
-            tenant_admins: get("EDUGRAPH_TENANT_ADMINS").map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            }),
+            tenant_admins: get("EDUGRAPH_TENANT_ADMINS").map(|v| split_list(&v)),
             login_failures_per_account: get("EDUGRAPH_LOGIN_FAILURES_PER_ACCOUNT")
                 .map(|v| parse_num("EDUGRAPH_LOGIN_FAILURES_PER_ACCOUNT", &v))
                 .transpose()?,
@@ -198,6 +200,15 @@ impl Layer {
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         Self::from_toml(&text).with_context(|| format!("invalid config file {}", path.display()))
     }
+}
+
+/// A comma-separated list, entries trimmed, empty ones dropped.
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
@@ -268,6 +279,9 @@ impl Config {
         if let Some(url) = layer.public_url {
             self.public_url = Some(url);
         }
+        if let Some(proxies) = layer.trusted_proxies {
+            self.trusted_proxies = Some(proxies);
+        }
         if let Some(size) = layer.demo_size {
             self.demo_size = size.parse().map_err(|_| {
                 anyhow::anyhow!("demo_size {size:?} is not one of: small, district")
@@ -288,6 +302,11 @@ impl Config {
                 || url::Url::parse(url).is_err()
             {
                 bail!("public_url {url:?} must be an absolute http:// or https:// URL");
+            }
+        }
+        for entry in self.trusted_proxies.iter().flatten() {
+            if parse_net(entry).is_none() {
+                bail!("trusted_proxies entry {entry:?} is not an IP address or CIDR block (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)");
             }
         }
         if let Some(url) = &self.database_url {
@@ -376,9 +395,24 @@ impl Config {
         !self.in_memory && self.database_url.is_none()
     }
 
-    /// Base of the token issuer (`iss` is `{issuer_base}/{tenant}/v2.0`): the public URL
-    /// if configured, else the listen address. `serve` and `token` agree because both
-    /// compute it from the same configuration.
+    /// The peers whose forwarded headers are believed: `trusted_proxies` when set, else
+    /// loopback in `--dev` (where SDK rewrite tooling on the same machine sets them), else
+    /// none.
+    pub fn trusted_proxy_nets(&self) -> Vec<ipnet::IpNet> {
+        match &self.trusted_proxies {
+            Some(list) => list.iter().filter_map(|e| parse_net(e)).collect(),
+            None if self.dev => ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|e| parse_net(e))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// This process's own origin: the public URL if configured, else the listen address
+    /// (`https` with TLS). It names our resource in scopes and decides `Secure` cookies,
+    /// and it is what this process records as a tenant's issuer base when none is
+    /// recorded yet; a tenant's actual issuer is the recorded one (`auth::issuers`).
     pub fn issuer_base(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
@@ -397,6 +431,17 @@ impl Config {
         }
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
     }
+}
+
+/// An IP address (a one-address block) or a CIDR block.
+fn parse_net(entry: &str) -> Option<ipnet::IpNet> {
+    let entry = entry.trim();
+    entry.parse::<ipnet::IpNet>().ok().or_else(|| {
+        entry
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 /// Replaces the password of `scheme://user:password@host/...` by `****`; other URLs are

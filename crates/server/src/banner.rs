@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use anyhow::Context;
+
 use crate::auth::{mint, TokenRequest, TokenSubject};
 use crate::startup::SeedSummary;
 use crate::AppState;
@@ -40,6 +42,9 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
     let base = config.issuer_base();
     let now = state.clock().now();
     let plan = &seeded.plan;
+    let issuer_base = crate::auth::issuers::of_tenant(state, &plan.tenant.id)
+        .await?
+        .context("the demo tenant is missing")?;
     let strings = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let token = |subject| {
         let req = TokenRequest {
@@ -47,7 +52,7 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
             subject,
             lifetime_secs: config.token_lifetime_secs,
         };
-        mint(state.keys(), &base, &req, now)
+        mint(state.keys(), &issuer_base, &req, now)
     };
     let app = token(TokenSubject::App {
         app_id: crate::auth::DEV_CLIENT_ID.into(),

@@ -94,9 +94,12 @@ pub struct ConfigArgs {
     /// Size of the demo tenant: small or district [env: EDUGRAPH_DEMO_SIZE] [default: small]
     #[arg(long, value_name = "SIZE")]
     pub demo_size: Option<String>,
-    /// External base URL for links and the token issuer [env: EDUGRAPH_PUBLIC_URL]
+    /// External base URL for links and the token issuer; set it in production [env: EDUGRAPH_PUBLIC_URL]
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// Proxies whose X-Forwarded-*/Forwarded headers are believed, comma-separated IPs or CIDRs [env: EDUGRAPH_TRUSTED_PROXIES] [default: loopback in --dev, none otherwise]
+    #[arg(long, value_name = "CIDR,...", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
     /// Largest request body in bytes [env: EDUGRAPH_BODY_LIMIT] [default: 4194304]
     #[arg(long, value_name = "BYTES")]
     pub body_limit: Option<usize>,
@@ -122,6 +125,8 @@ impl ConfigArgs {
             seed: self.seed,
             demo_size: self.demo_size.clone(),
             public_url: self.public_url.clone(),
+            trusted_proxies: (!self.trusted_proxies.is_empty())
+                .then(|| self.trusted_proxies.clone()),
             body_limit: self.body_limit,
             token_lifetime_secs: self.token_lifetime_secs,
             tls_cert: self.tls_cert.clone(),

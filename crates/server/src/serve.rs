@@ -22,10 +22,29 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     // With port 0 the kernel picks; links and the token issuer need the real address.
     config.listen = listener.local_addr()?.to_string();
     let state = crate::startup::build_state(config).await?;
-    if state.config().dev {
-        let config = state.config();
-        let summary =
-            crate::startup::seed_demo(state.store(), config.seed, config.demo_size, false).await?;
+    let summary = match state.config().dev {
+        true => {
+            let config = state.config();
+            Some(
+                crate::startup::seed_demo(state.store(), config.seed, config.demo_size, false)
+                    .await?,
+            )
+        }
+        false => None,
+    };
+    // Every tenant's token issuer is recorded before the first request (`auth::issuers`).
+    let own = state.config().issuer_base();
+    for (tenant, base) in crate::auth::issuers::record_all(&state).await? {
+        let issuer = crate::auth::issuer(&base, &tenant);
+        if base == own {
+            tracing::info!(tenant.id = %tenant, %issuer, "tenant issuer");
+        } else {
+            // Tokens stay valid, but MSAL rejects an authority whose discovery issuer has
+            // another scheme or host than the authority URL.
+            tracing::warn!(tenant.id = %tenant, %issuer, serving = %own, "tenant issuer recorded for another address; set --public-url to move it");
+        }
+    }
+    if let Some(summary) = summary {
         let banner = crate::banner::dev_banner(&state, &summary).await?;
         println!("{banner}");
     }

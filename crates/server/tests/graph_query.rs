@@ -183,15 +183,23 @@ async fn counts_in_both_forms() {
 }
 
 #[tokio::test]
-async fn forwarded_headers_shape_links_and_double_slashes_collapse() {
-    let t = TestApp::new().await;
+async fn forwarded_headers_of_a_trusted_proxy_shape_links_and_double_slashes_collapse() {
+    // Forwarded headers count only from a trusted proxy (tests/platform_links.rs).
+    let t = TestApp::with_config(edugraph_server::config::Config {
+        trusted_proxies: Some(vec!["10.0.0.0/8".into()]),
+        ..Default::default()
+    })
+    .await;
     five_users(&t).await;
-    let req = Request::get("/v1.0//education//users?$top=2")
+    let mut req = Request::get("/v1.0//education//users?$top=2")
         .header("authorization", format!("Bearer {}", t.admin))
         .header("x-forwarded-proto", "https")
         .header("x-forwarded-host", "graph.school.example")
         .body(Body::empty())
         .unwrap();
+    let proxy: std::net::SocketAddr = "10.0.0.1:40000".parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(proxy));
     let v = t.send(req).await.expect(200).json();
     assert_eq!(
         v["@odata.context"],

@@ -90,6 +90,19 @@ pub(crate) const PUT_TENANT: &str =
     "INSERT INTO tenants (id, display_name, domain) VALUES ($1, $2, $3) \
      ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, domain = excluded.domain";
 pub(crate) const TENANTS: &str = "SELECT id, display_name, domain FROM tenants ORDER BY id";
+pub(crate) const TENANT_ISSUER_BASE: &str = "SELECT issuer_base FROM tenants WHERE id = $1";
+/// `$3` true replaces a recorded base; false keeps it (the first recorder wins a race).
+pub(crate) const RECORD_ISSUER_BASE: &str = "UPDATE tenants \
+     SET issuer_base = CASE WHEN $3 THEN $2 ELSE COALESCE(issuer_base, $2) END \
+     WHERE id = $1 RETURNING issuer_base";
+
+/// Whether [`RECORD_ISSUER_BASE`] would change the base currently recorded.
+pub(crate) fn issuer_base_changes(current: Option<&str>, base: &str, replace: bool) -> bool {
+    match current {
+        None => true,
+        Some(current) => replace && current != base,
+    }
+}
 pub(crate) const TENANT_HAS_ENTITIES: &str = "SELECT 1 FROM entities WHERE tenant_id = $1 LIMIT 1";
 pub(crate) const CLEAR_TENANT: [&str; 4] = [
     "DELETE FROM entities WHERE tenant_id = $1",

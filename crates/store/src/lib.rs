@@ -176,6 +176,16 @@ pub trait Store: IdentityStore + Send + Sync + 'static {
     /// Inserts the tenant or updates its names.
     async fn put_tenant(&self, tenant: &TenantRecord) -> Result<()>;
     async fn tenants(&self) -> Result<Vec<TenantRecord>>;
+    /// Records the base of the tenant's token issuer and returns the value recorded
+    /// afterwards, or `None` when there is no such tenant. With `replace` false a value
+    /// already recorded wins (the first process to record one decides); with `replace`
+    /// true `base` replaces it. Writes only when the stored value changes.
+    async fn record_issuer_base(
+        &self,
+        tenant: &str,
+        base: &str,
+        replace: bool,
+    ) -> Result<Option<String>>;
     /// True when the tenant holds no entities.
     async fn tenant_is_empty(&self, tenant: &str) -> Result<bool>;
     /// Deletes every entity, link, change and secret of the tenant (the tenant row stays).

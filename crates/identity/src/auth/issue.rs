@@ -1,6 +1,7 @@
 //! Issuing tokens on request, shared by `edugraph token` and `POST /_edugraph/tokens`:
 //! find the tenant (named, or the store's only one), resolve a user given by id or user
-//! principal name, check the permission names, then mint.
+//! principal name, check the permission names, then mint with the tenant's recorded
+//! issuer (`auth::issuers`), so the token verifies on whatever address `serve` listens.
 
 use edugraph_odata::ast::{CmpOp, EdmType, Expr, Literal, PropertyPath};
 use edugraph_store::{EntityKind, ListQuery, Scope, Store, StoreError, TenantRecord};
@@ -95,7 +96,10 @@ pub async fn issue(
         subject,
         lifetime_secs,
     };
-    let access_token = mint(keys, &config.issuer_base(), &token_req, now);
+    let issuer_base = super::issuers::record(store, config, &tenant.id)
+        .await?
+        .ok_or_else(|| IssueError::NotFound(format!("tenant {} no longer exists", tenant.id)))?;
+    let access_token = mint(keys, &issuer_base, &token_req, now);
     Ok(Issued {
         access_token,
         expires_in: lifetime_secs,

@@ -1,12 +1,13 @@
 //! Verifying bearer tokens. The checks, in order: RS256 header with a kid we know (so
 //! `none` and HMAC algorithms never reach a key), signature, audience, `nbf`/`exp` against
-//! the injected clock, issuer for the token's tenant, and finally that the tenant exists.
+//! the injected clock, that the tenant exists, and the issuer recorded for that tenant
+//! (`auth::issuers`).
 //!
 //! Verified tokens are cached by the SHA-256 of the token string until they expire, so an
 //! authenticated request on the hot path costs a hash and a map lookup instead of an RSA
 //! verification and a store round trip.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::RwLock;
 
 use edugraph_edu::Caller;
@@ -48,6 +49,10 @@ pub enum AuthError {
     NotYetValid,
     #[error("Access token validation failure. Invalid issuer.")]
     Issuer,
+    /// The issuer is not the one recorded for the token's tenant, which the message names
+    /// so an operator sees which address the tokens must be minted for.
+    #[error("Access token validation failure. Invalid issuer: tokens of tenant {tenant} must be issued by {expected}.")]
+    WrongIssuer { tenant: String, expected: String },
     #[error("Access token names a tenant that does not exist.")]
     UnknownTenant,
 }
@@ -63,11 +68,11 @@ impl From<AuthError> for ApiError {
     }
 }
 
-/// Verified tokens and known tenants. Lives inside [`Keys`], so it is per key set.
+/// Verified tokens. Lives inside [`Keys`], so it is per key set. (Tenants and their
+/// issuers are cached by `auth::issuers`, per application state.)
 #[derive(Default)]
 pub(crate) struct TokenCache {
     tokens: RwLock<HashMap<[u8; 32], (Caller, i64)>>,
-    tenants: RwLock<HashSet<String>>,
 }
 
 impl TokenCache {
@@ -90,27 +95,42 @@ impl TokenCache {
         }
         tokens.insert(hash, (caller, exp));
     }
-
-    fn knows_tenant(&self, tenant: &str) -> bool {
-        self.tenants
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(tenant)
-    }
-
-    fn set_tenants(&self, tenants: HashSet<String>) {
-        *self.tenants.write().unwrap_or_else(|p| p.into_inner()) = tenants;
-    }
 }
 
 /// Checks a token's header, signature and claims (everything but the tenant's existence)
-/// and returns the caller and the expiry.
+/// against the issuer base `issuer_base`, and returns the caller and the expiry.
 pub fn verify_token(
     keys: &Keys,
     token: &str,
     issuer_base: &str,
     now: OffsetDateTime,
 ) -> Result<(Caller, i64), AuthError> {
+    let claims = decode_token(keys, token, now)?;
+    check_issuer(&claims, issuer_base)?;
+    let exp = claims.exp;
+    Ok((caller_from(claims)?, exp))
+}
+
+/// The issuer check: `iss` must be `{issuer_base}/{tid}/v2.0`.
+fn check_issuer(claims: &Claims, issuer_base: &str) -> Result<(), AuthError> {
+    let expected = issuer(issuer_base, &claims.tid);
+    if claims.iss == expected {
+        return Ok(());
+    }
+    // Both end up in a quoted header parameter: keep them quote-free.
+    let plain = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '"' | '\\'))
+            .collect::<String>()
+    };
+    Err(AuthError::WrongIssuer {
+        tenant: plain(&claims.tid),
+        expected: plain(&expected),
+    })
+}
+
+/// Header, signature, audience and times; not the issuer or the tenant.
+fn decode_token(keys: &Keys, token: &str, now: OffsetDateTime) -> Result<Claims, AuthError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| {
         // `decode_header` also fails on algorithms it does not know, such as `none`.
         if header_alg(token).is_some() {
@@ -150,11 +170,7 @@ pub fn verify_token(
     if now < claims.nbf.saturating_sub(LEEWAY_SECS) {
         return Err(AuthError::NotYetValid);
     }
-    if claims.iss != issuer(issuer_base, &claims.tid) {
-        return Err(AuthError::Issuer);
-    }
-    let exp = claims.exp;
-    Ok((caller_from(claims)?, exp))
+    Ok(claims)
 }
 
 /// The `alg` of a JWT header we could not parse as one of the supported algorithms.
@@ -219,8 +235,8 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
 }
 
 /// Verifies a token for a request: cache first, then (for tokens of a configured external
-/// issuer) `identity::external`, else full verification and the tenant check (tenants are
-/// cached too; an unknown tenant refreshes the set from the store).
+/// issuer) `identity::external`, else full verification, the tenant's existence and its
+/// recorded issuer (`auth::issuers::of_tenant`, cached per tenant).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let now = state.clock().now();
     let keys = state.keys();
@@ -235,22 +251,19 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
             .insert(hash, caller.clone(), exp, now.unix_timestamp());
         return Ok(caller);
     }
-    let issuer_base = state.config().issuer_base();
-    let (caller, exp) = match verify_token(keys, token, &issuer_base, now) {
+    let claims = match decode_token(keys, token, now) {
         // A kid we do not know may be a key another process rotated in: re-read once.
         Err(AuthError::UnknownKey) if keys.reload_for_unknown_kid(state.store(), now).await => {
-            verify_token(keys, token, &issuer_base, now)?
+            decode_token(keys, token, now)?
         }
         other => other?,
     };
-    if !keys.cache().knows_tenant(caller.tenant()) {
-        let tenants = state.store().tenants().await?;
-        keys.cache()
-            .set_tenants(tenants.into_iter().map(|t| t.id).collect());
-        if !keys.cache().knows_tenant(caller.tenant()) {
-            return Err(AuthError::UnknownTenant.into());
-        }
-    }
+    let Some(issuer_base) = super::issuers::of_tenant(state, &claims.tid).await? else {
+        return Err(AuthError::UnknownTenant.into());
+    };
+    check_issuer(&claims, &issuer_base)?;
+    let exp = claims.exp;
+    let caller = caller_from(claims)?;
     keys.cache()
         .insert(hash, caller.clone(), exp, now.unix_timestamp());
     Ok(caller)

@@ -2,11 +2,13 @@
 //! find the authorize and token endpoints when instance discovery is off), the tenant's
 //! JWKS, and the user-realm answer MSAL asks for before a username/password sign-in.
 //!
-//! Every URL is built from `config.issuer_base()`, the same base the token verifier
-//! expects in `iss`, so a client that follows the document gets tokens that verify.
+//! The endpoint URLs start with `edugraph_platform::forwarded::base_url` (the public URL when
+//! configured, never a header an untrusted peer sent), so a client reaches them where it
+//! reached the document. `issuer` is the tenant's recorded issuer (`auth::issuers`), the
+//! one its tokens carry, so MSAL's issuer comparisons hold.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
@@ -14,6 +16,7 @@ use super::error::OAuthResult;
 use super::tenant::{self, TenantRef};
 use crate::auth::issuer;
 use crate::AppState;
+use edugraph_platform::forwarded::base_url;
 
 /// Grants the token endpoint serves.
 pub const GRANT_TYPES: &[&str] = &[
@@ -27,23 +30,31 @@ pub const GRANT_TYPES: &[&str] = &[
 pub async fn openid_configuration(
     State(state): State<AppState>,
     Path(segment): Path<String>,
+    headers: HeaderMap,
 ) -> OAuthResult<Response> {
     let target = tenant::resolve(&state, &segment).await?;
-    Ok(json_response(document(
-        &state.config().issuer_base(),
-        &target,
-    )))
+    // For the multi-tenant aliases the issuer carries Entra's `{tenantid}` placeholder,
+    // since the tenant is only known from the token; its base is this server's own.
+    let issuer = match &target {
+        TenantRef::One(t) => {
+            let base = crate::auth::issuers::of_tenant(&state, &t.id)
+                .await?
+                .ok_or_else(|| tenant::not_found(&segment))?;
+            issuer(&base, &t.id)
+        }
+        TenantRef::Any(_) => format!(
+            "{}/{{tenantid}}/v2.0",
+            state.config().issuer_base().trim_end_matches('/')
+        ),
+    };
+    let base = base_url(&headers, state.config());
+    Ok(json_response(document(&base, &issuer, &target)))
 }
 
-/// The document for a resolved tenant. For the multi-tenant aliases the issuer carries
-/// Entra's `{tenantid}` placeholder, since the tenant is only known from the token.
-pub fn document(base: &str, target: &TenantRef) -> Value {
+/// The document for a resolved tenant: endpoints under `base`, and `issuer`.
+pub fn document(base: &str, issuer: &str, target: &TenantRef) -> Value {
     let base = base.trim_end_matches('/');
     let seg = target.segment();
-    let issuer = match target {
-        TenantRef::One(t) => issuer(base, &t.id),
-        TenantRef::Any(_) => format!("{base}/{{tenantid}}/v2.0"),
-    };
     let host = url::Url::parse(base)
         .ok()
         .and_then(|u| {

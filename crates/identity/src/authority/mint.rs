@@ -3,7 +3,9 @@
 //! "id_token"?,"client_info"?}`. Access tokens come from `auth::build_claims` (so the
 //! `Authenticated` extractor verifies them), user tokens with `name` and
 //! `preferred_username` added as Entra writes them; id tokens are for the client
-//! (`aud` = client id); refresh tokens are random strings stored only by hash.
+//! (`aud` = client id); refresh tokens are random strings stored only by hash. Access and
+//! id tokens carry the tenant's recorded issuer (`auth::issuers`), the one discovery
+//! advertises and verification expects.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -49,15 +51,22 @@ struct IdClaims<'a> {
     ver: &'static str,
 }
 
+/// The issuer base recorded for `tenant` (which the caller has just resolved).
+async fn issuer_base(state: &AppState, tenant: &str) -> OAuthResult<String> {
+    crate::auth::issuers::of_tenant(state, tenant)
+        .await?
+        .ok_or_else(|| super::tenant::not_found(tenant))
+}
+
 /// The response to `client_credentials`: an app token with the consented `roles` (none
 /// before consent, so the claim is left out as Entra does).
-pub fn app_response(
+pub async fn app_response(
     state: &AppState,
     tenant: &str,
     client_id: &str,
     roles: Vec<String>,
     now: OffsetDateTime,
-) -> Value {
+) -> OAuthResult<Value> {
     let lifetime = state.config().token_lifetime_secs;
     let req = TokenRequest {
         tenant: tenant.to_string(),
@@ -67,16 +76,17 @@ pub fn app_response(
         },
         lifetime_secs: lifetime,
     };
-    let mut claims = build_claims(&state.config().issuer_base(), &req, client_id, now);
+    let base = issuer_base(state, tenant).await?;
+    let mut claims = build_claims(&base, &req, client_id, now);
     if claims.roles.as_ref().is_some_and(Vec::is_empty) {
         claims.roles = None;
     }
-    json!({
+    Ok(json!({
         "token_type": "Bearer",
         "expires_in": lifetime,
         "ext_expires_in": lifetime,
         "access_token": state.keys().sign(&claims),
-    })
+    }))
 }
 
 /// What a delegated token response is made of.
@@ -100,7 +110,7 @@ pub async fn user_response(
 ) -> OAuthResult<Value> {
     let user = grant.user;
     let tenant = &user.tenant.id;
-    let base = state.config().issuer_base();
+    let base = issuer_base(state, tenant).await?;
     let lifetime = state.config().token_lifetime_secs;
     let req = TokenRequest {
         tenant: tenant.clone(),

@@ -7,10 +7,9 @@
 //! balancer each count on their own, and a restart forgets them.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::Mutex;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 /// The limits (from the configuration).
@@ -97,9 +96,9 @@ impl Limiter {
     }
 }
 
-/// The client's address: the peer of the connection (proxies are not trusted, so
-/// `X-Forwarded-For` is ignored). In-process requests without a connection are
-/// `unknown`.
+/// The client's address: the peer of the connection, or the address a trusted proxy
+/// forwarded (`X-Forwarded-For` / `Forwarded` from any other peer is ignored; see
+/// `http::forwarded`). In-process requests without a connection are `unknown`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddr(pub String);
 
@@ -108,10 +107,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
+            edugraph_platform::forwarded::client_ip(&parts.extensions)
+                .map(|ip| ip.to_string())
                 .unwrap_or_else(|| "unknown".into()),
         ))
     }

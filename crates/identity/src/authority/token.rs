@@ -200,13 +200,7 @@ async fn client_credentials(call: &TokenCall<'_>) -> OAuthResult<Value> {
         detail: json!({"grantType": "client_credentials", "roles": roles}),
     };
     events::record(call.state, event).await;
-    Ok(mint::app_response(
-        call.state,
-        tenant,
-        &app.client_id,
-        roles,
-        now,
-    ))
+    mint::app_response(call.state, tenant, &app.client_id, roles, now).await
 }
 
 /// Resource owner password credentials, for test and automation accounts.

@@ -177,6 +177,12 @@ pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Create(a) => {
             let store = open(&a.config, true).await?;
             let t = tenants::create(store.as_ref(), &a.name, &a.domain, CLI_ACTOR, now()).await?;
+            // Created with a public URL configured, the tenant records it as its token
+            // issuer at once; otherwise the first `serve` or `token` records one.
+            let config = a.config.resolve(&|k: &str| std::env::var(k).ok())?;
+            if config.public_url.is_some() {
+                crate::auth::issuers::record(store.as_ref(), &config, &t.id).await?;
+            }
             if a.json {
                 print_json(&tenants::to_json(&t));
             } else {

@@ -1,4 +1,6 @@
 //! The one middleware stack every request passes, outermost first:
+//! 0. forwarded headers believed only from trusted proxies (`forwarded::normalize`), so
+//!    [`base_url`] and the client address never follow a header an untrusted peer sent;
 //! 1. `request_ids`: `request-id` (fresh UUID) and `client-request-id` (echoed or fresh),
 //!    set as response headers and as the task-local `REQUEST_IDS` the error envelope reads;
 //! 2. a `TraceLayer` span per request carrying method, path and request id;
@@ -25,6 +27,8 @@ use tracing::Level;
 
 use crate::config::Config;
 use crate::error::{ApiError, RequestIds, REQUEST_IDS};
+use edugraph_platform::forwarded;
+pub use edugraph_platform::forwarded::base_url;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 pub const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
@@ -34,6 +38,7 @@ pub const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-reques
 pub fn apply(routes: Router, config: &Config) -> Router {
     let limit = config.body_limit;
     let stack = ServiceBuilder::new()
+        .map_request(forwarded_layer(config))
         .layer(from_fn(request_ids))
         .layer(
             TraceLayer::new_for_http()
@@ -246,41 +251,10 @@ fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response<Body> {
     ApiError::internal("The service could not complete the request.").into_response()
 }
 
-/// The origin the client used, without a trailing slash: `config.public_url` when set,
-/// else `X-Forwarded-Proto` + `X-Forwarded-Host`, else `Host` (scheme `http`), else the
-/// listen address. Header values that are not plausible hosts are ignored, so a request
-/// cannot inject text into the links we build.
-pub fn base_url(headers: &HeaderMap, config: &Config) -> String {
-    if let Some(url) = &config.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    let first = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-    };
-    let proto = match first("x-forwarded-proto")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    let host = first("x-forwarded-host")
-        .filter(|h| plausible_host(h))
-        .or_else(|| first("host").filter(|h| plausible_host(h)))
-        .unwrap_or(config.listen.as_str());
-    format!("{proto}://{host}")
-}
-
-fn plausible_host(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 255
-        && host.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
-        })
+/// The request mapping of step 0, with the configured trusted proxies.
+fn forwarded_layer(config: &Config) -> impl Fn(Request) -> Request + Clone + Send + Sync + 'static {
+    let proxies = std::sync::Arc::new(config.trusted_proxy_nets());
+    move |req| forwarded::normalize(req, &proxies)
 }
 
 #[cfg(test)]
@@ -296,28 +270,6 @@ mod tests {
         assert_eq!(
             collapse_slashes(req).uri().to_string(),
             "/v1.0/education/me?$filter=a//b"
-        );
-    }
-
-    #[test]
-    fn base_url_prefers_config_then_forwarded_then_host() {
-        let mut config = Config::default();
-        let mut headers = HeaderMap::new();
-        headers.insert("host", HeaderValue::from_static("127.0.0.1:9000"));
-        assert_eq!(base_url(&headers, &config), "http://127.0.0.1:9000");
-        headers.insert("x-forwarded-proto", HeaderValue::from_static("https, http"));
-        headers.insert(
-            "x-forwarded-host",
-            HeaderValue::from_static("graph.example.edu"),
-        );
-        assert_eq!(base_url(&headers, &config), "https://graph.example.edu");
-        headers.insert("x-forwarded-host", HeaderValue::from_static("evil\"host"));
-        assert_eq!(base_url(&headers, &config), "https://127.0.0.1:9000");
-        config.public_url = Some("https://edu.example/".into());
-        assert_eq!(base_url(&headers, &config), "https://edu.example");
-        assert_eq!(
-            base_url(&HeaderMap::new(), &Config::default()),
-            "http://127.0.0.1:8080"
         );
     }
 

@@ -183,6 +183,33 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn record_issuer_base(
+        &self,
+        tenant: &str,
+        base: &str,
+        replace: bool,
+    ) -> Result<Option<String>> {
+        let current: Option<Option<String>> = sqlx::query_scalar(common::TENANT_ISSUER_BASE)
+            .bind(tenant)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(current) = current else {
+            return Ok(None);
+        };
+        if !common::issuer_base_changes(current.as_deref(), base, replace) {
+            return Ok(current);
+        }
+        let (_turn, mut tx) = self.write().await?;
+        let recorded: Option<Option<String>> = sqlx::query_scalar(common::RECORD_ISSUER_BASE)
+            .bind(tenant)
+            .bind(base)
+            .bind(replace)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(recorded.flatten())
+    }
+
     async fn tenant_is_empty(&self, tenant: &str) -> Result<bool> {
         let row: Option<i32> = sqlx::query_scalar(common::TENANT_HAS_ENTITIES)
             .bind(tenant)

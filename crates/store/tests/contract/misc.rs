@@ -118,6 +118,61 @@ pub async fn tenant_records_and_emptiness(s: &dyn Store, t: &str) {
     assert!(!s.tenant_is_empty(t).await.unwrap());
 }
 
+pub async fn issuer_base_is_recorded_once(s: &dyn Store, t: &str) {
+    assert_eq!(
+        s.record_issuer_base(t, "http://a.example", false)
+            .await
+            .unwrap(),
+        None,
+        "no tenant, nothing recorded"
+    );
+    s.put_tenant(&TenantRecord {
+        id: t.to_string(),
+        display_name: "Issuer".into(),
+        domain: "issuer.edu".into(),
+    })
+    .await
+    .unwrap();
+    let record = |base: &'static str, replace| s.record_issuer_base(t, base, replace);
+    assert_eq!(
+        record("http://a.example", false).await.unwrap().as_deref(),
+        Some("http://a.example")
+    );
+    // The first recorded base stays unless replaced; renaming the tenant keeps it.
+    assert_eq!(
+        record("http://b.example", false).await.unwrap().as_deref(),
+        Some("http://a.example")
+    );
+    s.put_tenant(&TenantRecord {
+        id: t.to_string(),
+        display_name: "Issuer renamed".into(),
+        domain: "issuer.edu".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        record("http://c.example", false).await.unwrap().as_deref(),
+        Some("http://a.example")
+    );
+    assert_eq!(
+        record("https://public.example", true)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("https://public.example")
+    );
+    assert_eq!(
+        record("http://d.example", false).await.unwrap().as_deref(),
+        Some("https://public.example")
+    );
+    s.clear_tenant(t).await.unwrap();
+    assert_eq!(
+        record("http://e.example", false).await.unwrap().as_deref(),
+        Some("https://public.example"),
+        "clearing the tenant's data keeps its issuer"
+    );
+}
+
 pub async fn clear_tenant_removes_everything_of_the_tenant_only(s: &dyn Store, t: &str) {
     let other = tenant();
     for tn in [t, other.as_str()] {

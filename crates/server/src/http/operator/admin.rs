@@ -162,6 +162,8 @@ pub async fn create_tenant(
         state.clock().now(),
     )
     .await?;
+    // The new tenant's token issuer is this server's (`auth::issuers`).
+    crate::auth::issuers::of_tenant(&state, &tenant.id).await?;
     Ok((StatusCode::CREATED, Json(tenants::to_json(&tenant))).into_response())
 }
 
