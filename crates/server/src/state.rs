@@ -1,11 +1,12 @@
 //! The one application state shared by every handler: configuration, the store, the
-//! clock and the token keys. Cloned per request (an `Arc` inside).
+//! clock, the token keys and the account-state cache of delegated callers. Cloned per request (an `Arc` inside).
 
 use std::sync::Arc;
 
 use edugraph_edu::Clock;
 use edugraph_store::Store;
 
+use crate::auth::accounts::Accounts;
 use crate::auth::Keys;
 use crate::config::Config;
 
@@ -17,6 +18,8 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub keys: Keys,
+    /// Per server state (not in `Keys`, which tests share between servers).
+    pub accounts: Accounts,
 }
 
 impl AppState {
@@ -26,6 +29,7 @@ impl AppState {
             store,
             clock,
             keys,
+            accounts: Accounts::default(),
         }))
     }
     pub fn config(&self) -> &Config {
@@ -42,5 +46,8 @@ impl AppState {
     }
     pub fn keys(&self) -> &Keys {
         &self.0.keys
+    }
+    pub fn accounts(&self) -> &Accounts {
+        &self.0.accounts
     }
 }
