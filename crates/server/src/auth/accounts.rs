@@ -24,10 +24,13 @@ pub const STATE_TTL: Duration = Duration::from_secs(5);
 /// Most accounts remembered at once; beyond it stale entries go first, then everything.
 const CAPACITY: usize = 100_000;
 
+/// Whether an account was live, and when that was looked up.
+type Entry = (bool, Instant);
+
 /// Account states by tenant, then user (nested so a lookup borrows `&str`s).
 #[derive(Default)]
 pub struct Accounts {
-    states: RwLock<HashMap<String, HashMap<String, (bool, Instant)>>>,
+    states: RwLock<HashMap<String, HashMap<String, Entry>>>,
 }
 
 impl Accounts {
