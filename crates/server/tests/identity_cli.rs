@@ -315,6 +315,9 @@ async fn apps_get_a_hashed_secret_rotation_and_consent() {
     let (_, store) = store(&dir).await;
     assert!(store.app(&public_id).await.unwrap().unwrap().public_client);
     assert!(store.app_secrets(&public_id).await.unwrap().is_empty());
+    let plain = ok(&dir, &["app", "list"]);
+    assert!(plain.contains("client=public"), "{plain}");
+    assert!(plain.contains("client=confidential"), "{plain}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -260,8 +260,13 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
                     let live = app["secrets"].as_array().map_or(0, |s| {
                         s.iter().filter(|s| s["revokedDateTime"].is_null()).count()
                     });
+                    let client = if app["publicClient"] == true {
+                        "public"
+                    } else {
+                        "confidential"
+                    };
                     println!(
-                        "{}  {}  {}  permissions={}  delegated={}  consented={}  secrets={live}",
+                        "{}  {}  {}  client={client}  permissions={}  delegated={}  consented={}  secrets={live}",
                         text(&app["clientId"]),
                         text(&app["tenantId"]),
                         text(&app["displayName"]),
