@@ -189,9 +189,12 @@ class Authority:
             raise AssertionError(f"edugraph {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
         return json.loads(done.stdout)
 
-    def register_app(self, name, permissions=(), delegated=(), redirect_uris=()):
-        """`edugraph app create --json`: {"tenantId","clientId","clientSecret"}."""
+    def register_app(self, name, permissions=(), delegated=(), redirect_uris=(), public_client=False):
+        """`edugraph app create --json`: {"tenantId","clientId","clientSecret"} (a public
+        client gets no secret: {"tenantId","clientId","publicClient"})."""
         args = ["app", "create", "--name", name, "--tenant", self.tenant_id, "--json"]
+        if public_client:
+            args.append("--public-client")
         if permissions:
             args += ["--permissions", ",".join(permissions)]
         if delegated:

@@ -8,8 +8,11 @@ and an HTTP client trusting the test CA. Covered:
 - an app nobody consented to: a token without roles, and 403 naming the permission;
   then admin consent through the HTTP pages as a tenant administrator (real form posts),
   and the next token carries the roles; a declined consent grants nothing;
-- username/password for an education user, `/education/me` and `me/classes` with it;
+- username/password for an education user through a public client (`app create
+  --public-client`, no secret, consented with `edugraph app consent`), `/education/me` and
+  `me/classes` with it; a confidential client without its secret is refused;
 - `acquire_token_silent(force_refresh=True)` redeeming the refresh token, which rotates;
+  presenting the used one again revokes the rotated one too;
 - azure-identity's `ClientSecretCredential` (MSAL underneath), the credential the Graph
   SDK's own documentation suggests, pointed at edugraph with `authority=`.
 """
@@ -111,6 +114,18 @@ def reader_app(authority):
     )
 
 
+@pytest.fixture(scope="module")
+def signin_app(authority):
+    """A public client (MSAL's PublicClientApplication: no secret) for the password grant,
+    which needs the tenant administrator's consent first."""
+    app = authority.register_app(
+        "Compat sign-in", delegated=["EduRoster.ReadBasic"], public_client=True
+    )
+    assert app["publicClient"] is True and "clientSecret" not in app
+    authority.cli("app", "consent", app["clientId"], "--json")
+    return app
+
+
 def admin_consent(authority, app, username, decision, state):
     """Drives `/{tenant}/adminconsent` like a browser: the sign-in form, then the
     permission list, then Accept or Cancel. Returns the redirect's query."""
@@ -207,10 +222,10 @@ def sign_in(authority, app, upn, session=None):
     return pca, result
 
 
-def test_user_token_by_password_reads_me_and_my_classes(authority, reader_app, roster, run):
-    pca, result = sign_in(authority, reader_app, roster.teacher.user_principal_name)
+def test_user_token_by_password_reads_me_and_my_classes(authority, signin_app, roster, run):
+    pca, result = sign_in(authority, signin_app, roster.teacher.user_principal_name)
     assert result["id_token_claims"]["preferred_username"] == roster.teacher.user_principal_name
-    assert result["id_token_claims"]["aud"] == reader_app["clientId"]
+    assert result["id_token_claims"]["aud"] == signin_app["clientId"]
     assert "refresh_token" in result
     c = claims(result["access_token"])
     assert c["oid"] == roster.teacher.id and c["scp"].split() == ["EduRoster.ReadBasic"]
@@ -228,9 +243,19 @@ def test_user_token_by_password_reads_me_and_my_classes(authority, reader_app, r
     assert credential.results[-1]["access_token"] == result["access_token"]
 
 
-def test_force_refresh_redeems_and_rotates_the_refresh_token(authority, reader_app, roster, run):
+def test_a_confidential_client_needs_its_secret_for_the_password_grant(authority, reader_app, roster):
+    # MSAL's PublicClientApplication sends no secret; reader_app has one, so it must.
+    pca = authority.public_client(reader_app)
+    result = pca.acquire_token_by_username_password(
+        roster.teacher.user_principal_name, PASSWORD, scopes=[ROSTER_READ_BASIC]
+    )
+    assert result.get("error") == "invalid_client", result
+    assert result["error_description"].startswith("AADSTS7000218:"), result
+
+
+def test_force_refresh_redeems_and_rotates_the_refresh_token(authority, signin_app, roster, run):
     session = authority.msal_session()
-    pca, first = sign_in(authority, reader_app, roster.student.user_principal_name, session)
+    pca, first = sign_in(authority, signin_app, roster.student.user_principal_name, session)
     (account,) = pca.get_accounts(username=roster.student.user_principal_name)
     refreshed = pca.acquire_token_silent([ROSTER_READ_BASIC], account=account, force_refresh=True)
     assert refreshed and "access_token" in refreshed, refreshed
@@ -240,17 +265,23 @@ def test_force_refresh_redeems_and_rotates_the_refresh_token(authority, reader_a
     token_requests = [p for m, p in session.sent if m == "POST" and p.endswith("/oauth2/v2.0/token")]
     assert len(token_requests) == 2, "one password grant, one refresh"
 
-    # The old refresh token was used up by the rotation.
-    stale = authority.http.post(
-        f"/{authority.tenant_id}/oauth2/v2.0/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": reader_app["clientId"],
-            "refresh_token": first["refresh_token"],
-            "scope": ROSTER_READ_BASIC,
-        },
-    )
+    # The old refresh token was used up by the rotation; presenting it again revokes the
+    # token rotated from it as well (reuse means someone kept a copy).
+    def redeem(refresh_token):
+        return authority.http.post(
+            f"/{authority.tenant_id}/oauth2/v2.0/token",
+            data={
+                "grant_type": "refresh_token",
+                "client_id": signin_app["clientId"],
+                "refresh_token": refresh_token,
+                "scope": ROSTER_READ_BASIC,
+            },
+        )
+
+    stale = redeem(first["refresh_token"])
     assert stale.status_code == 400 and stale.json()["error"] == "invalid_grant"
+    revoked = redeem(refreshed["refresh_token"])
+    assert revoked.status_code == 400 and revoked.json()["error"] == "invalid_grant"
 
     # The SDK then uses the refreshed token.
     credential = MsalCredential(lambda scopes: pca.acquire_token_silent(scopes, account=account))

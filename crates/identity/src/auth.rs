@@ -3,6 +3,7 @@
 //! - `keys`: the signing keys (load or create, sign, verification lookup, JWKS);
 //! - `token`: the claims and `mint`;
 //! - `verify`: signature and claim checks, the verified-token cache, `authenticate`;
+//! - `accounts`: whether the user behind a delegated token is still present and enabled;
 //! - `extract`: the `Authenticated` extractor handlers use;
 //! - `issue`: tenant and user resolution for `edugraph token` and the dev token endpoint;
 //! - `issuers`: each tenant's recorded issuer, which minting and verification both use;
@@ -12,6 +13,7 @@
 //! issuers (the OAuth2 token endpoint, trusted external tenants) plug in by producing the
 //! same claims.
 
+pub mod accounts;
 pub mod external;
 mod extract;
 pub mod issue;

@@ -1,11 +1,12 @@
 //! The one application state shared by every handler: configuration, the store, the
-//! clock and the token keys. Cloned per request (an `Arc` inside).
+//! clock, the token keys and the account-state cache of delegated callers. Cloned per request (an `Arc` inside).
 
 use std::sync::Arc;
 
 use edugraph_edu::Clock;
 use edugraph_store::Store;
 
+use crate::auth::accounts::Accounts;
 use crate::auth::issuers::IssuerCache;
 use crate::auth::Keys;
 use edugraph_platform::config::Config;
@@ -20,6 +21,9 @@ pub struct Inner {
     pub keys: Keys,
     /// Each tenant's token issuer, as recorded in the store (`auth::issuers`).
     pub issuers: IssuerCache,
+    /// Delegated callers' account state (enabled, present), briefly cached; per
+    /// server state (not in `Keys`, which tests share between servers).
+    pub accounts: Accounts,
 }
 
 impl AppState {
@@ -30,6 +34,7 @@ impl AppState {
             clock,
             keys,
             issuers: IssuerCache::default(),
+            accounts: Accounts::default(),
         }))
     }
     pub fn config(&self) -> &Config {
@@ -49,5 +54,8 @@ impl AppState {
     }
     pub fn issuers(&self) -> &IssuerCache {
         &self.0.issuers
+    }
+    pub fn accounts(&self) -> &Accounts {
+        &self.0.accounts
     }
 }

@@ -71,6 +71,7 @@ async fn redeem(s: &Setup, code: &str, verifier: &str, redirect: &str) -> Resp {
     let form = [
         ("grant_type", "authorization_code"),
         ("client_id", s.client.as_str()),
+        ("client_secret", SECRET),
         ("code", code),
         ("redirect_uri", redirect),
         ("code_verifier", verifier),
@@ -343,6 +344,7 @@ async fn the_common_endpoint_takes_the_tenant_from_the_user() {
     let form = [
         ("grant_type", "authorization_code"),
         ("client_id", s.client.as_str()),
+        ("client_secret", SECRET),
         ("code", code.as_str()),
         ("redirect_uri", REDIRECT),
         ("code_verifier", VERIFIER),

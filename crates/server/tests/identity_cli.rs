@@ -292,6 +292,32 @@ async fn apps_get_a_hashed_secret_rotation_and_consent() {
         plain.contains(&client_id) && plain.contains("consented=true"),
         "{plain}"
     );
+
+    // A public client: no secret is made and none can be added.
+    let public = json(&ok(
+        &dir,
+        &[
+            "app",
+            "create",
+            "--name",
+            "Phone app",
+            "--delegated-permissions",
+            "EduRoster.ReadBasic",
+            "--public-client",
+            "--json",
+        ],
+    ));
+    assert_eq!(public["publicClient"], true);
+    assert!(public.get("clientSecret").is_none(), "{public}");
+    let public_id = public["clientId"].as_str().unwrap().to_string();
+    let err = fails(&dir, &["app", "secret", "add", &public_id, "--json"]);
+    assert!(err.contains("public client"), "{err}");
+    let (_, store) = store(&dir).await;
+    assert!(store.app(&public_id).await.unwrap().unwrap().public_client);
+    assert!(store.app_secrets(&public_id).await.unwrap().is_empty());
+    let plain = ok(&dir, &["app", "list"]);
+    assert!(plain.contains("client=public"), "{plain}");
+    assert!(plain.contains("client=confidential"), "{plain}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

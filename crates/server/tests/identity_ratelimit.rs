@@ -24,7 +24,7 @@ async fn limited() -> (TestApp, String) {
     for nick in ["ann", "ben", "cat"] {
         t.user(nick, "student").await;
     }
-    let client = register_app(&t, TENANT_A, &[], &["EduRoster.ReadBasic"]).await;
+    let client = register_consented_app(&t, TENANT_A, &[], &["EduRoster.ReadBasic"]).await;
     (t, client)
 }
 
@@ -33,6 +33,7 @@ async fn from(t: &TestApp, ip: &str, client: &str, user: &str, password: &str) -
     let form = encode(&[
         ("grant_type", "password"),
         ("client_id", client),
+        ("client_secret", SECRET),
         ("username", user),
         ("password", password),
         ("scope", "openid"),

@@ -68,6 +68,7 @@ async fn serves_https_with_discovery_and_tokens() {
         app_permissions: vec!["EduRoster.Read.All".into()],
         delegated_permissions: vec![],
         created_at: "2025-01-01T00:00:00Z".into(),
+        public_client: false,
     };
     store.put_app(&app).await.unwrap();
     let secret = AppSecretRecord {

@@ -239,6 +239,7 @@ async fn tenants_and_apps_are_administered_and_audited() {
     assert_eq!(apps.as_array().unwrap().len(), 1);
     assert_eq!(apps[0]["clientId"], client_id.as_str());
     assert_eq!(apps[0]["consented"], false);
+    assert_eq!(apps[0]["publicClient"], false);
     assert!(!resp.text().contains(&secret));
     let resp = call(&state, get_req(&format!("/_edugraph/apps?tenant={TENANT}"))).await;
     assert_eq!(resp.json()["value"], json!([]));
@@ -316,6 +317,39 @@ async fn tenants_and_apps_are_administered_and_audited() {
             .status,
         StatusCode::NOT_FOUND
     );
+
+    // A public client gets no secret (and is refused application permissions).
+    let resp = call(
+        &state,
+        post_json(
+            "/_edugraph/apps",
+            r#"{"displayName":"Phone","tenant":"north.example.edu","delegatedPermissions":["EduRoster.ReadBasic"],"publicClient":true}"#,
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::CREATED, "{}", resp.text());
+    let public = resp.json();
+    assert_eq!(public["publicClient"], true);
+    assert!(public.get("clientSecret").is_none(), "{public}");
+    let public_id = public["clientId"].as_str().unwrap().to_string();
+    assert!(state
+        .store()
+        .app_secrets(&public_id)
+        .await
+        .unwrap()
+        .is_empty());
+    let resp = call(
+        &state,
+        post_json(
+            "/_edugraph/apps",
+            r#"{"displayName":"Bad","tenant":"north.example.edu","permissions":["EduRoster.Read.All"],"publicClient":true}"#,
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::BAD_REQUEST);
+    assert!(error_message(&resp).contains("public client"));
+    let listed = state.store().app(&public_id).await.unwrap().unwrap();
+    assert!(listed.public_client);
 }
 
 /// The token endpoint's answer to `client_credentials` with this secret.

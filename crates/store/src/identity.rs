@@ -1,6 +1,7 @@
 //! The identity half of the store: app registrations and their secrets, admin-consent
-//! grants, single-use authorization codes and refresh tokens, the audit log, and key
-//! retirement. A second trait so the entity store stays readable; every `Store` is one.
+//! grants, users' consents, single-use authorization codes and refresh tokens (in
+//! families, so reuse of a rotated token can revoke its descendants), the audit log, and
+//! key retirement. A second trait so the entity store stays readable; every `Store` is one.
 //!
 //! Secrets, codes and refresh tokens are only ever stored as hashes (the caller hashes;
 //! the store compares hashes by equality). Timestamps are RFC 3339 strings in UTC
@@ -29,6 +30,9 @@ pub struct AppRecord {
     /// Delegated permissions the app may request in a user's name.
     pub delegated_permissions: Vec<String>,
     pub created_at: String,
+    /// A public client (native or single-page app): no secret, PKCE required, no
+    /// `client_credentials`. Every other app is confidential and must authenticate.
+    pub public_client: bool,
 }
 
 /// One client secret of an app, by hash only.
@@ -58,6 +62,17 @@ pub struct GrantRecord {
     pub granted_at: String,
 }
 
+/// A user's consent, given on the authorize page, to delegated permissions of an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserConsentRecord {
+    pub tenant: String,
+    pub user_id: String,
+    pub client_id: String,
+    /// Every delegated permission the user consented to so far.
+    pub scopes: Vec<String>,
+    pub granted_at: String,
+}
+
 /// An issued authorization code, by hash; taken (and deleted) exactly once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthCodeRecord {
@@ -73,7 +88,8 @@ pub struct AuthCodeRecord {
     pub expires_at: String,
 }
 
-/// An issued refresh token, by hash; taken (and deleted) on use, so each one works once.
+/// An issued refresh token, by hash. Taking it marks it spent, so each one works once;
+/// the spent row stays until it expires, so a second use is recognised as reuse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTokenRecord {
     pub token_hash: String,
@@ -83,6 +99,10 @@ pub struct RefreshTokenRecord {
     pub scopes: Vec<String>,
     pub issued_at: String,
     pub expires_at: String,
+    /// The family: every token rotated from one grant shares the first token's id.
+    pub family_id: String,
+    /// When the token was used (rotated); `None` while it is live.
+    pub spent_at: Option<String>,
 }
 
 /// One entry of the audit log.
@@ -130,15 +150,37 @@ pub trait IdentityStore: Send + Sync {
     /// Removes the grant; no error when there was none.
     async fn delete_grant(&self, tenant: &str, client_id: &str) -> Result<()>;
 
+    // --- user consent -------------------------------------------------------------------
+    /// Records (or replaces) a user's consent to an app.
+    async fn put_user_consent(&self, consent: &UserConsentRecord) -> Result<()>;
+    async fn user_consent(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<UserConsentRecord>>;
+
     // --- single-use codes and refresh tokens --------------------------------------------
     async fn put_auth_code(&self, code: &AuthCodeRecord) -> Result<()>;
     /// Deletes and returns the code in one statement, so two concurrent redemptions can
     /// never both succeed. Expiry is the caller's check.
     async fn take_auth_code(&self, code_hash: &str) -> Result<Option<AuthCodeRecord>>;
-    /// Stores a refresh token; also drops tokens that expired before this one was issued.
+    /// Stores a refresh token (its `spent_at` is ignored: a stored token is live); also
+    /// drops tokens, live or spent, that expired before this one was issued.
     async fn put_refresh_token(&self, token: &RefreshTokenRecord) -> Result<()>;
-    /// Deletes and returns the token atomically (rotation: each token works once).
-    async fn take_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>>;
+    /// The token, live or spent, without using it.
+    async fn refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>>;
+    /// Marks a live token spent at `at` and returns it, in one statement, so of two
+    /// concurrent takes exactly one gets it (rotation: each token works once). `None` for
+    /// an unknown or already spent token. Expiry is the caller's check.
+    async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        at: &str,
+    ) -> Result<Option<RefreshTokenRecord>>;
+    /// Deletes every live token of the family (spent markers stay, so later reuse is
+    /// still recognised) and returns how many were deleted.
+    async fn revoke_refresh_family(&self, family_id: &str) -> Result<u64>;
     /// Deletes every refresh token of the user in the tenant.
     async fn revoke_refresh_tokens(&self, tenant: &str, user_id: &str) -> Result<()>;
 

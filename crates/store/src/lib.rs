@@ -22,7 +22,7 @@ mod sqlite;
 pub use error::StoreError;
 pub use identity::{
     AppRecord, AppSecretRecord, AuditRecord, AuthCodeRecord, GrantRecord, IdentityStore,
-    RefreshTokenRecord,
+    RefreshTokenRecord, UserConsentRecord,
 };
 pub use open::open;
 

@@ -1,5 +1,6 @@
-//! App registrations: creating an app with its first secret, adding and revoking secrets,
-//! and recording admin consent from the command line. A secret is 32 random bytes in
+//! App registrations: creating an app (a confidential client with its first secret, or a
+//! public client, which never has one), adding and revoking secrets, and recording admin
+//! consent from the command line. A secret is 32 random bytes in
 //! base64url (43 characters), shown once; only its SHA-256 is stored, with its first
 //! three characters as a hint.
 
@@ -33,6 +34,9 @@ pub struct NewApp {
     pub redirect_uris: Vec<String>,
     /// Lifetime of the first secret in days; `None` for no expiry.
     pub secret_days: Option<u32>,
+    /// A public client (native or single-page app): no secret, PKCE on the code flow,
+    /// delegated permissions only.
+    pub public_client: bool,
 }
 
 /// A secret just made: the plain value exists only here.
@@ -42,13 +46,13 @@ pub struct NewSecret {
     pub secret: String,
 }
 
-/// Validates and registers the app with its first secret.
+/// Validates and registers the app, with its first secret unless it is a public client.
 pub async fn create(
     store: &dyn Store,
     req: &NewApp,
     actor: &str,
     now: OffsetDateTime,
-) -> AdminResult<(AppRecord, NewSecret)> {
+) -> AdminResult<(AppRecord, Option<NewSecret>)> {
     let tenant = tenants::resolve(store, req.tenant.as_deref()).await?;
     let display_name = req.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > MAX_DISPLAY_NAME {
@@ -63,6 +67,16 @@ pub async fn create(
             "Name the permissions the app needs: application permissions (--permissions EduRoster.Read.All,...) and/or delegated ones (--delegated-permissions EduRoster.ReadBasic,...).".into(),
         ));
     }
+    if req.public_client && !app_permissions.is_empty() {
+        return Err(AdminError::Invalid(
+            "A public client has no secret, so it cannot use application permissions (they need the client_credentials grant); register a confidential app for them.".into(),
+        ));
+    }
+    if req.public_client && req.secret_days.is_some() {
+        return Err(AdminError::Invalid(
+            "A public client has no secret, so a secret lifetime makes no sense for it.".into(),
+        ));
+    }
     let redirect_uris = check_redirect_uris(&req.redirect_uris)?;
     let secret_days = check_days(req.secret_days)?;
     let app = AppRecord {
@@ -73,10 +87,13 @@ pub async fn create(
         app_permissions,
         delegated_permissions,
         created_at: audit::timestamp(now),
+        public_client: req.public_client,
     };
-    let secret = new_secret(&app.client_id, secret_days, now);
+    let secret = (!app.public_client).then(|| new_secret(&app.client_id, secret_days, now));
     store.put_app(&app).await?;
-    store.add_app_secret(&secret.record).await?;
+    if let Some(secret) = &secret {
+        store.add_app_secret(&secret.record).await?;
+    }
     audit::record(
         store,
         audit::entry(
@@ -89,7 +106,8 @@ pub async fn create(
                 "permissions": app.app_permissions,
                 "delegatedPermissions": app.delegated_permissions,
                 "redirectUris": app.redirect_uris,
-                "secretId": secret.record.secret_id,
+                "publicClient": app.public_client,
+                "secretId": secret.as_ref().map(|s| &s.record.secret_id),
             }),
             now,
         ),
@@ -117,6 +135,12 @@ pub async fn add_secret(
     now: OffsetDateTime,
 ) -> AdminResult<(AppRecord, NewSecret)> {
     let app = find(store, client_id).await?;
+    if app.public_client {
+        return Err(AdminError::Invalid(format!(
+            "App {} is a public client: it has no secrets and authenticates with PKCE instead. Register a confidential app if it needs a secret.",
+            app.client_id
+        )));
+    }
     let secret = new_secret(&app.client_id, check_days(days)?, now);
     store.add_app_secret(&secret.record).await?;
     audit::record(
@@ -305,6 +329,7 @@ pub fn to_json(app: &AppRecord, secrets: &[AppSecretRecord], consented: bool) ->
         "permissions": app.app_permissions,
         "delegatedPermissions": app.delegated_permissions,
         "redirectUris": app.redirect_uris,
+        "publicClient": app.public_client,
         "createdDateTime": app.created_at,
         "consented": consented,
         "secrets": secrets,

@@ -5,7 +5,10 @@
 //!
 //! Verified tokens are cached by the SHA-256 of the token string until they expire, so an
 //! authenticated request on the hot path costs a hash and a map lookup instead of an RSA
-//! verification and a store round trip.
+//! verification and a store round trip. The cache holds what the token says, never what
+//! the account is: a delegated caller's account is checked on every request
+//! (`accounts.rs`, itself cached for a few seconds), so a disabled or deleted user's
+//! tokens stop working within seconds.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -55,6 +58,8 @@ pub enum AuthError {
     WrongIssuer { tenant: String, expected: String },
     #[error("Access token names a tenant that does not exist.")]
     UnknownTenant,
+    #[error("Access token was revoked: the user account is disabled or no longer exists.")]
+    AccountGone,
 }
 
 impl From<AuthError> for ApiError {
@@ -238,6 +243,24 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
 /// issuer) `identity::external`, else full verification, the tenant's existence and its
 /// recorded issuer (`auth::issuers::of_tenant`, cached per tenant).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let caller = verified_caller(state, token).await?;
+    if let Caller::User {
+        tenant, user_id, ..
+    } = &caller
+    {
+        if !state
+            .accounts()
+            .live(state.store(), tenant, user_id)
+            .await?
+        {
+            return Err(AuthError::AccountGone.into());
+        }
+    }
+    Ok(caller)
+}
+
+/// The caller a token names, from the cache or verified.
+async fn verified_caller(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let now = state.clock().now();
     let keys = state.keys();
     let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();

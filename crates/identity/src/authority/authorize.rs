@@ -3,7 +3,11 @@
 //! redirected), then the rest of the request (failures are redirected back with `error`,
 //! `error_description` and `state`), and shows the sign-in form. POST checks the flow
 //! ticket, signs the user in and redirects with a single-use code bound to the client,
-//! redirect URI, scopes and PKCE challenge.
+//! redirect URI, scopes and PKCE challenge. A public client must send a PKCE challenge.
+//!
+//! The sign-in page names the delegated permissions the app asks for; signing in is the
+//! user's consent to them, recorded per tenant, user and app (`consent.rs`), which is what
+//! later lets the `password` grant issue them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -90,6 +94,9 @@ fn check_request(
         }
         _ => {}
     }
+    if app.public_client && get(q, "code_challenge").is_none() {
+        return Err(super::redeem::pkce_required());
+    }
     if get(q, "prompt") == Some("none") {
         return Err(OAuthError::new(
             "login_required",
@@ -165,11 +172,25 @@ fn form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    let asked = scopes::parse(
+        t.scope.as_deref().unwrap_or(""),
+        &state.config().issuer_base(),
+    )
+    .and_then(|r| scopes::delegated_grant(&r, &app.delegated_permissions))
+    .unwrap_or_default();
+    let consent = if asked.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ". By signing in you allow it to act in your name with: {}",
+            asked.join(", ")
+        )
+    };
     let text = FormText {
         endpoint: "oauth2/v2.0/authorize",
         heading: "Sign in",
         subtitle: format!(
-            "to continue to {} ({})",
+            "to continue to {} ({}){consent}",
             app.display_name,
             tenant_name(target)
         ),
@@ -359,6 +380,15 @@ pub async fn authorize_post(
         Ok(g) => g,
         Err(e) => return flow::redirect_error(&redirect, e.error, &e.description(), st),
     };
+    if let Err(e) = super::consent::record_user_consent(&state, &user, &app, &granted).await {
+        tracing::error!(error = %e, "cannot record a user's consent");
+        return flow::error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The service could not complete the request. Try again later.",
+            None,
+        );
+    }
     granted.extend(requested.oidc.iter().cloned());
     let code = random_token();
     let record = AuthCodeRecord {

@@ -3,9 +3,11 @@
 //! and the secret is checked against the app's unrevoked, unexpired secrets by SHA-256
 //! (secrets are long random strings, so a fast hash is the right tool).
 //!
-//! Apps may use the user grants without a secret, like Entra apps that allow public
-//! client flows (PKCE protects the code flow); a secret that is sent must be right.
-//! `client_credentials` always needs one.
+//! Clients authenticate as they were registered. A confidential client (every app
+//! registered with a secret) presents a valid secret on every grant, so a leaked code or
+//! refresh token is worthless without it. A public client (`app create --public-client`:
+//! a native or single-page app that cannot keep a secret) has none and presents none;
+//! PKCE protects its code flow, and it cannot use `client_credentials`.
 
 use std::collections::HashMap;
 
@@ -141,13 +143,20 @@ pub async fn check_secret(
     ))
 }
 
-/// Authenticates the client of a token request: the app must exist for `tenant`, a
-/// presented secret must be valid, and `secret_required` grants must present one.
+/// The refusal of a confidential client that presented no secret (Entra's wording).
+pub fn secret_missing() -> OAuthError {
+    OAuthError::invalid_client(
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
+}
+
+/// Authenticates the client of a token request: the app must exist for `tenant`; a
+/// confidential client must present a valid secret, a public client none.
 pub async fn authenticate(
     state: &AppState,
     presented: &Presented,
     tenant: &str,
-    secret_required: bool,
     now: OffsetDateTime,
 ) -> OAuthResult<AppRecord> {
     let client_id = presented
@@ -155,15 +164,36 @@ pub async fn authenticate(
         .as_deref()
         .ok_or_else(|| OAuthError::missing("client_id"))?;
     let app = find_app(state, client_id, tenant).await?;
-    match &presented.secret {
-        Some(secret) => check_secret(state, &app, secret, now).await?,
-        None if secret_required => {
+    match (&presented.secret, app.public_client) {
+        (None, true) => {}
+        (Some(_), true) => {
             return Err(OAuthError::invalid_client(
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                700025,
+                "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
             ))
         }
-        None => {}
+        (Some(secret), false) => check_secret(state, &app, secret, now).await?,
+        (None, false) => return Err(secret_missing()),
+    }
+    Ok(app)
+}
+
+/// [`authenticate`] for `client_credentials`, which only a confidential client can use: a
+/// public client has no credentials to present.
+pub async fn authenticate_confidential(
+    state: &AppState,
+    presented: &Presented,
+    tenant: &str,
+    now: OffsetDateTime,
+) -> OAuthResult<AppRecord> {
+    let app = authenticate(state, presented, tenant, now).await?;
+    if app.public_client {
+        let mut e = secret_missing();
+        e.message = format!(
+            "{} Application '{}' is registered as a public client, which has no credentials, so it cannot use the client_credentials grant.",
+            e.message, app.client_id
+        );
+        return Err(e);
     }
     Ok(app)
 }

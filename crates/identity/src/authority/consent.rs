@@ -9,6 +9,12 @@
 //!
 //! Administrators are the users named in `tenant_admins` (configuration) and, with
 //! `--dev`, the demo tenant's administrator persona.
+//!
+//! Delegated permissions need consent before a token carries them: the administrator's
+//! (this grant covers every permission the app is registered for, as the consent page
+//! lists them) or the user's own, given by signing in on the authorize page, which names
+//! the permissions ([`record_user_consent`]). The `password` grant has no page to consent
+//! on, so it is refused without either ([`require_delegated`], Entra's AADSTS65001).
 
 use std::sync::Arc;
 
@@ -17,10 +23,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
-use edugraph_store::{AppRecord, GrantRecord};
+use edugraph_store::{AppRecord, GrantRecord, StoreError, UserConsentRecord};
 use serde_json::json;
 
 use super::authorize::{tampered, tenant_name, ticket_form, FormText};
+use super::error::{OAuthError, OAuthResult};
 use super::events::{self, Event};
 use super::flow::{self, get};
 use super::mint::random_token;
@@ -352,4 +359,77 @@ async fn decide(
         params.push(("state", s));
     }
     flow::redirect(redirect, &params)
+}
+
+/// Refuses delegated permissions (`granted`, non-empty) neither the tenant's administrator
+/// nor the user consented to for `app`.
+pub async fn require_delegated(
+    state: &AppState,
+    user: &User,
+    app: &AppRecord,
+    granted: &[String],
+) -> OAuthResult<()> {
+    if granted.is_empty()
+        || state
+            .store()
+            .grant(&user.tenant.id, &app.client_id)
+            .await?
+            .is_some()
+    {
+        return Ok(());
+    }
+    let mine = state
+        .store()
+        .user_consent(&user.tenant.id, &user.id, &app.client_id)
+        .await?;
+    let covered = mine.is_some_and(|c| {
+        granted
+            .iter()
+            .all(|g| c.scopes.iter().any(|s| s.eq_ignore_ascii_case(g)))
+    });
+    if covered {
+        return Ok(());
+    }
+    Err(OAuthError::invalid_grant(
+        65001,
+        format!(
+            "The user or administrator has not consented to use the application with ID '{}' named '{}'. Send an interactive authorization request for this user and resource.",
+            app.client_id, app.display_name
+        ),
+    ))
+}
+
+/// Records that the user, signing in on the authorize page, consented to `granted` for
+/// `app`, on top of what they consented to before.
+pub async fn record_user_consent(
+    state: &AppState,
+    user: &User,
+    app: &AppRecord,
+    granted: &[String],
+) -> Result<(), StoreError> {
+    if granted.is_empty() {
+        return Ok(());
+    }
+    let store = state.store();
+    let before = store
+        .user_consent(&user.tenant.id, &user.id, &app.client_id)
+        .await?;
+    let mut scopes = before.map(|c| c.scopes).unwrap_or_default();
+    let known = scopes.len();
+    for g in granted {
+        if !scopes.iter().any(|s| s.eq_ignore_ascii_case(g)) {
+            scopes.push(g.clone());
+        }
+    }
+    if known > 0 && scopes.len() == known {
+        return Ok(());
+    }
+    let consent = UserConsentRecord {
+        tenant: user.tenant.id.clone(),
+        user_id: user.id.clone(),
+        client_id: app.client_id.clone(),
+        scopes,
+        granted_at: edugraph_odata::shape::format_datetime(state.clock().now()),
+    };
+    store.put_user_consent(&consent).await
 }

@@ -3,9 +3,10 @@
 //! "id_token"?,"client_info"?}`. Access tokens come from `auth::build_claims` (so the
 //! `Authenticated` extractor verifies them), user tokens with `name` and
 //! `preferred_username` added as Entra writes them; id tokens are for the client
-//! (`aud` = client id); refresh tokens are random strings stored only by hash. Access and
-//! id tokens carry the tenant's recorded issuer (`auth::issuers`), the one discovery
-//! advertises and verification expects.
+//! (`aud` = client id); refresh tokens are random strings stored only by hash, each in
+//! the family of the grant it descends from. Access and id tokens carry the tenant's
+//! recorded issuer (`auth::issuers`), the one discovery advertises and verification
+//! expects.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -100,6 +101,8 @@ pub struct UserGrant<'a> {
     pub nonce: Option<&'a str>,
     /// The client asked for `client_info=1` (MSAL does).
     pub client_info: bool,
+    /// The refresh-token family this grant continues (a rotation); `None` starts one.
+    pub family: Option<&'a str>,
 }
 
 /// Mints the access token, and the id and refresh tokens the OIDC scopes ask for.
@@ -200,6 +203,10 @@ async fn new_refresh_token(
         scopes,
         issued_at: stamp(now),
         expires_at: stamp(now + REFRESH_LIFETIME),
+        family_id: grant
+            .family
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string),
+        spent_at: None,
     };
     state.store().put_refresh_token(&record).await?;
     Ok(token)

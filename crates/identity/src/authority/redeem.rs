@@ -1,11 +1,17 @@
 //! The grants that redeem something issued earlier: `authorization_code` (with PKCE) and
 //! `refresh_token`. Both are taken from the store atomically, so each works once (a
 //! refresh token is rotated: the response carries its successor), and both are bound to
-//! the client, tenant and (for codes) redirect URI they were issued for.
+//! the client, tenant and (for codes) redirect URI they were issued for. The client
+//! authenticates as it was registered (`client.rs`).
+//!
+//! Refresh tokens come in families: the first token of a grant starts one, rotation hands
+//! it on. A used token stays as a spent marker, so presenting it again (someone kept a
+//! copy: the client or a thief) revokes every live token of the family, as the OAuth 2.0
+//! Security Best Current Practice asks; both parties must then sign in again.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use edugraph_store::TenantRecord;
+use edugraph_store::{RefreshTokenRecord, TenantRecord};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -13,7 +19,8 @@ use time::OffsetDateTime;
 
 use super::client::{self, hash_hex};
 use super::error::{OAuthError, OAuthResult};
-use super::mint::{self, UserGrant};
+use super::events::{self, Event};
+use super::mint::{self, stamp, UserGrant};
 use super::scopes::{self, OIDC_SCOPES};
 use super::signin::{self, User};
 use super::tenant::TenantRef;
@@ -101,7 +108,10 @@ pub async fn authorization_code(call: &TokenCall<'_>) -> OAuthResult<Value> {
         return Err(grant_error(500117, "The reply uri specified in the request does not match the reply uri used in the authorization request."));
     }
     let tenant = issued_tenant(call, &record.tenant).await?;
-    let app = client::authenticate(call.state, &call.client, &tenant.id, false, now).await?;
+    let app = client::authenticate(call.state, &call.client, &tenant.id, now).await?;
+    if app.public_client && record.code_challenge.is_none() {
+        return Err(pkce_required());
+    }
     check_pkce(
         record.code_challenge.as_deref(),
         record.challenge_method.as_deref(),
@@ -116,8 +126,18 @@ pub async fn authorization_code(call: &TokenCall<'_>) -> OAuthResult<Value> {
         oidc: &oidc,
         nonce: record.nonce.as_deref(),
         client_info: call.wants_client_info(),
+        family: None,
     };
     mint::user_response(call.state, &grant, now).await
+}
+
+/// A public client's code flow without PKCE: it has no secret, so the code verifier is
+/// what keeps an intercepted code from being redeemed.
+pub fn pkce_required() -> OAuthError {
+    OAuthError::invalid_request(
+        9002325,
+        "Proof Key for Code Exchange is required for public clients: send code_challenge (with code_challenge_method=S256) to the authorize endpoint and code_verifier to the token endpoint.",
+    )
 }
 
 /// PKCE (RFC 7636): a code issued with a challenge needs the matching verifier.
@@ -155,13 +175,19 @@ pub fn check_pkce(
 /// `scope` may be asked for, never a wider one.
 pub async fn refresh_token(call: &TokenCall<'_>) -> OAuthResult<Value> {
     let token = call.require("refresh_token")?;
+    let hash = hash_hex(token);
     let now = call.state.clock().now();
+    let unknown = || {
+        grant_error(70000, "The provided grant is invalid or malformed: the refresh token is unknown or was already used (refresh tokens are rotated; use the one from the latest response).")
+    };
+    // Looked at first and taken only once the client is authenticated, so a request that
+    // fails (a leaked token without the client's secret) changes nothing.
     let record = call
         .state
         .store()
-        .take_refresh_token(&hash_hex(token))
+        .refresh_token(&hash)
         .await?
-        .ok_or_else(|| grant_error(70000, "The provided grant is invalid or malformed: the refresh token is unknown or was already used (refresh tokens are rotated; use the one from the latest response)."))?;
+        .ok_or_else(unknown)?;
     let presented = call.client.client_id.as_deref().unwrap_or("");
     if !record.client_id.eq_ignore_ascii_case(presented) {
         if presented.is_empty() {
@@ -176,7 +202,20 @@ pub async fn refresh_token(call: &TokenCall<'_>) -> OAuthResult<Value> {
         ));
     }
     let tenant = issued_tenant(call, &record.tenant).await?;
-    let app = client::authenticate(call.state, &call.client, &tenant.id, false, now).await?;
+    let app = client::authenticate(call.state, &call.client, &tenant.id, now).await?;
+    // Spent already, or spent by a concurrent request since we looked: reuse.
+    let live = match record.spent_at {
+        Some(_) => None,
+        None => {
+            call.state
+                .store()
+                .take_refresh_token(&hash, &stamp(now))
+                .await?
+        }
+    };
+    let Some(record) = live else {
+        return Err(reused(call, &record).await);
+    };
     let user = live_user(call, &tenant, &record.user_id).await?;
     let issued = OffsetDateTime::parse(&record.issued_at, &Rfc3339).ok();
     if let (Some(from), Some(issued)) = (user.valid_from, issued) {
@@ -205,8 +244,41 @@ pub async fn refresh_token(call: &TokenCall<'_>) -> OAuthResult<Value> {
         oidc: &oidc,
         nonce: None,
         client_info: call.wants_client_info(),
+        family: Some(&record.family_id),
     };
     mint::user_response(call.state, &grant, now).await
+}
+
+/// A spent refresh token was presented again: every live token of its family is revoked
+/// and the reuse is audited.
+async fn reused(call: &TokenCall<'_>, record: &RefreshTokenRecord) -> OAuthError {
+    let revoked = match call
+        .state
+        .store()
+        .revoke_refresh_family(&record.family_id)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return e.into(),
+    };
+    let event = Event {
+        tenant: Some(&record.tenant),
+        actor: &record.client_id,
+        action: "refreshTokenReused",
+        target: Some(&record.user_id),
+        success: false,
+        client_ip: &call.ip,
+        detail: serde_json::json!({
+            "familyId": record.family_id,
+            "spentDateTime": record.spent_at,
+            "revokedTokens": revoked,
+        }),
+    };
+    events::record(call.state, event).await;
+    grant_error(
+        70000,
+        "The provided grant is invalid or malformed: the refresh token was already used. Refresh tokens are rotated and a used one was presented again, so every refresh token of this sign-in is now revoked. Sign in again.",
+    )
 }
 
 #[cfg(test)]

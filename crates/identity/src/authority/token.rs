@@ -21,7 +21,7 @@ use super::mint::{self, UserGrant};
 use super::ratelimit::ClientAddr;
 use super::signin::{self, Context};
 use super::tenant::{self, TenantRef};
-use super::{redeem, scopes, Runtime};
+use super::{consent, redeem, scopes, Runtime};
 use crate::AppState;
 
 /// One token request, parsed.
@@ -181,7 +181,7 @@ async fn refused(call: &TokenCall<'_>, err: &OAuthError) {
 async fn client_credentials(call: &TokenCall<'_>) -> OAuthResult<Value> {
     let tenant = call.tenant_id()?;
     let now = call.state.clock().now();
-    let app = client::authenticate(call.state, &call.client, tenant, true, now).await?;
+    let app = client::authenticate_confidential(call.state, &call.client, tenant, now).await?;
     scopes::check_app_only(call.require("scope")?, &call.state.config().issuer_base())?;
     let roles = call
         .state
@@ -203,7 +203,8 @@ async fn client_credentials(call: &TokenCall<'_>) -> OAuthResult<Value> {
     mint::app_response(call.state, tenant, &app.client_id, roles, now).await
 }
 
-/// Resource owner password credentials, for test and automation accounts.
+/// Resource owner password credentials, for test and automation accounts. There is no
+/// page to consent on, so the permissions must have been consented before (`consent.rs`).
 async fn password(call: &TokenCall<'_>) -> OAuthResult<Value> {
     let username = call.require("username")?;
     let password = call.require("password")?;
@@ -215,7 +216,7 @@ async fn password(call: &TokenCall<'_>) -> OAuthResult<Value> {
         TenantRef::Any(_) => tenant::by_upn(call.state, username).await?,
     };
     let app = match &client_tenant {
-        Some(t) => client::authenticate(call.state, &call.client, &t.id, false, now).await?,
+        Some(t) => client::authenticate(call.state, &call.client, &t.id, now).await?,
         None => {
             call.require("client_id")?;
             return Err(signin::bad_credentials());
@@ -239,6 +240,7 @@ async fn password(call: &TokenCall<'_>) -> OAuthResult<Value> {
     )
     .await?;
     call.audited.store(false, Ordering::Relaxed);
+    consent::require_delegated(call.state, &user, &app, &granted).await?;
     let grant = UserGrant {
         user: &user,
         client_id: &app.client_id,
@@ -246,6 +248,7 @@ async fn password(call: &TokenCall<'_>) -> OAuthResult<Value> {
         oidc: &requested.oidc,
         nonce: None,
         client_info: call.wants_client_info(),
+        family: None,
     };
     mint::user_response(call.state, &grant, now).await
 }

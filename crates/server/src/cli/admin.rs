@@ -84,7 +84,11 @@ pub struct AppCreateArgs {
     /// Days until the secret expires (default: never)
     #[arg(long, value_name = "DAYS")]
     pub secret_days: Option<u32>,
-    /// Print {"tenantId","clientId","clientSecret"}
+    /// Register a public client (a native or single-page app): no secret, PKCE required,
+    /// delegated permissions only
+    #[arg(long)]
+    pub public_client: bool,
+    /// Print {"tenantId","clientId","clientSecret"} (no clientSecret for a public client)
     #[arg(long)]
     pub json: bool,
 }
@@ -218,18 +222,28 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
                 delegated_permissions: a.delegated_permissions.clone(),
                 redirect_uris: a.redirect_uris.clone(),
                 secret_days: a.secret_days,
+                public_client: a.public_client,
             };
             let (app, secret) = apps::create(store.as_ref(), &req, CLI_ACTOR, now()).await?;
-            if a.json {
-                print_json(
+            match (a.json, secret) {
+                (true, Some(secret)) => print_json(
                     &json!({"tenantId": app.home_tenant, "clientId": app.client_id, "clientSecret": secret.secret}),
-                );
-            } else {
-                println!("tenant id:     {}", app.home_tenant);
-                println!("client id:     {}", app.client_id);
-                println!("client secret: {}", secret.secret);
-                println!("secret id:     {}", secret.record.secret_id);
-                println!("The secret is shown only this once. Until a tenant administrator consents (`edugraph app consent {}` or the adminconsent page), the app's tokens carry no roles.", app.client_id);
+                ),
+                (true, None) => print_json(
+                    &json!({"tenantId": app.home_tenant, "clientId": app.client_id, "publicClient": true}),
+                ),
+                (false, Some(secret)) => {
+                    println!("tenant id:     {}", app.home_tenant);
+                    println!("client id:     {}", app.client_id);
+                    println!("client secret: {}", secret.secret);
+                    println!("secret id:     {}", secret.record.secret_id);
+                    println!("The secret is shown only this once. Until a tenant administrator consents (`edugraph app consent {}` or the adminconsent page), the app's tokens carry no roles.", app.client_id);
+                }
+                (false, None) => {
+                    println!("tenant id:     {}", app.home_tenant);
+                    println!("client id:     {}", app.client_id);
+                    println!("A public client: it has no secret and must use PKCE on the code flow. Its users consent on the sign-in page; for the password grant a tenant administrator consents first (`edugraph app consent {}`).", app.client_id);
+                }
             }
         }
         AppCommand::List(a) => {
@@ -252,8 +266,13 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
                     let live = app["secrets"].as_array().map_or(0, |s| {
                         s.iter().filter(|s| s["revokedDateTime"].is_null()).count()
                     });
+                    let client = if app["publicClient"] == true {
+                        "public"
+                    } else {
+                        "confidential"
+                    };
                     println!(
-                        "{}  {}  {}  permissions={}  delegated={}  consented={}  secrets={live}",
+                        "{}  {}  {}  client={client}  permissions={}  delegated={}  consented={}  secrets={live}",
                         text(&app["clientId"]),
                         text(&app["tenantId"]),
                         text(&app["displayName"]),

@@ -26,18 +26,7 @@ pub async fn register_app(
     app_permissions: &[&str],
     delegated: &[&str],
 ) -> String {
-    let client_id = uuid::Uuid::new_v4().to_string();
-    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let app = AppRecord {
-        client_id: client_id.clone(),
-        home_tenant: tenant.to_string(),
-        display_name: "Gradebook <Sync>".into(),
-        redirect_uris: vec![REDIRECT.to_string(), "http://localhost:5000/cb?x=1".into()],
-        app_permissions: strings(app_permissions),
-        delegated_permissions: strings(delegated),
-        created_at: "2025-01-01T00:00:00Z".into(),
-    };
-    t.state.store().put_app(&app).await.unwrap();
+    let client_id = put_app(t, tenant, app_permissions, delegated, false).await;
     let secret = AppSecretRecord {
         client_id: client_id.clone(),
         secret_id: uuid::Uuid::new_v4().to_string(),
@@ -48,6 +37,47 @@ pub async fn register_app(
         revoked_at: None,
     };
     t.state.store().add_app_secret(&secret).await.unwrap();
+    client_id
+}
+
+/// [`register_app`] with the tenant administrator's consent (to the application
+/// permissions, and so to the delegated ones): what the `password` grant needs.
+pub async fn register_consented_app(
+    t: &TestApp,
+    tenant: &str,
+    app_permissions: &[&str],
+    delegated: &[&str],
+) -> String {
+    let client_id = register_app(t, tenant, app_permissions, delegated).await;
+    consent(t, tenant, &client_id, app_permissions).await;
+    client_id
+}
+
+/// Registers a public client (no secret) with delegated permissions.
+pub async fn register_public_app(t: &TestApp, tenant: &str, delegated: &[&str]) -> String {
+    put_app(t, tenant, &[], delegated, true).await
+}
+
+async fn put_app(
+    t: &TestApp,
+    tenant: &str,
+    app_permissions: &[&str],
+    delegated: &[&str],
+    public_client: bool,
+) -> String {
+    let client_id = uuid::Uuid::new_v4().to_string();
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let app = AppRecord {
+        client_id: client_id.clone(),
+        home_tenant: tenant.to_string(),
+        display_name: "Gradebook <Sync>".into(),
+        redirect_uris: vec![REDIRECT.to_string(), "http://localhost:5000/cb?x=1".into()],
+        app_permissions: strings(app_permissions),
+        delegated_permissions: strings(delegated),
+        created_at: "2025-01-01T00:00:00Z".into(),
+        public_client,
+    };
+    t.state.store().put_app(&app).await.unwrap();
     client_id
 }
 
@@ -103,7 +133,7 @@ pub async fn app_token(t: &TestApp, tenant: &str, client_id: &str) -> Resp {
     post_form(t, &token_path(tenant), &form, &[]).await
 }
 
-/// A `password` request as MSAL sends it.
+/// A `password` request as MSAL sends it for a confidential client (with [`SECRET`]).
 pub async fn password_token(
     t: &TestApp,
     tenant: &str,
@@ -114,6 +144,7 @@ pub async fn password_token(
     let form = [
         ("grant_type", "password"),
         ("client_id", client_id),
+        ("client_secret", SECRET),
         ("username", username),
         ("password", password),
         (

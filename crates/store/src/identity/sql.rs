@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::conflict::other;
 use crate::identity::{
     AppRecord, AppSecretRecord, AuditRecord, AuthCodeRecord, GrantRecord, RefreshTokenRecord,
+    UserConsentRecord,
 };
 use crate::Result;
 
@@ -22,10 +23,10 @@ pub(crate) fn parse_list(text: &str) -> Result<Vec<String>> {
 }
 
 pub(crate) const INSERT_APP: &str = "INSERT INTO apps (client_id, home_tenant, display_name, \
-     redirect_uris, app_permissions, delegated_permissions, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id) DO NOTHING";
+     redirect_uris, app_permissions, delegated_permissions, created_at, public_client) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id) DO NOTHING";
 const APP_COLUMNS: &str = "client_id, home_tenant, display_name, redirect_uris, app_permissions, \
-     delegated_permissions, created_at";
+     delegated_permissions, created_at, public_client";
 pub(crate) fn app_sql() -> String {
     format!("SELECT {APP_COLUMNS} FROM apps WHERE client_id = $1")
 }
@@ -35,9 +36,10 @@ pub(crate) fn all_apps_sql() -> String {
 pub(crate) fn tenant_apps_sql() -> String {
     format!("SELECT {APP_COLUMNS} FROM apps WHERE home_tenant = $1 ORDER BY created_at, client_id")
 }
-pub(crate) type AppRow = (String, String, String, String, String, String, String);
+pub(crate) type AppRow = (String, String, String, String, String, String, String, bool);
 pub(crate) fn app_from(row: AppRow) -> Result<AppRecord> {
-    let (client_id, home_tenant, display_name, uris, app, delegated, created_at) = row;
+    let (client_id, home_tenant, display_name, uris, app, delegated, created_at, public_client) =
+        row;
     Ok(AppRecord {
         client_id,
         home_tenant,
@@ -46,6 +48,7 @@ pub(crate) fn app_from(row: AppRow) -> Result<AppRecord> {
         app_permissions: parse_list(&app)?,
         delegated_permissions: parse_list(&delegated)?,
         created_at,
+        public_client,
     })
 }
 
@@ -102,6 +105,23 @@ pub(crate) fn grant_from(row: GrantRow) -> Result<GrantRecord> {
     })
 }
 
+pub(crate) const PUT_CONSENT: &str = "INSERT INTO user_consents (tenant_id, user_id, client_id, \
+     scopes, granted_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, user_id, client_id) \
+     DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at";
+pub(crate) const CONSENT: &str = "SELECT tenant_id, user_id, client_id, scopes, granted_at \
+     FROM user_consents WHERE tenant_id = $1 AND user_id = $2 AND client_id = $3";
+pub(crate) type ConsentRow = (String, String, String, String, String);
+pub(crate) fn consent_from(row: ConsentRow) -> Result<UserConsentRecord> {
+    let (tenant, user_id, client_id, scopes, granted_at) = row;
+    Ok(UserConsentRecord {
+        tenant,
+        user_id,
+        client_id,
+        scopes: parse_list(&scopes)?,
+        granted_at,
+    })
+}
+
 pub(crate) const PUT_CODE: &str =
     "INSERT INTO auth_codes (code_hash, tenant_id, client_id, user_id, \
      redirect_uri, scopes, code_challenge, challenge_method, nonce, expires_at) \
@@ -149,16 +169,48 @@ pub(crate) fn code_from(row: CodeRow) -> Result<AuthCodeRecord> {
 
 pub(crate) const PUT_REFRESH: &str =
     "INSERT INTO refresh_tokens (token_hash, tenant_id, client_id, \
-     user_id, scopes, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-/// Binds a time: tokens that expired before it are useless and go.
+     user_id, scopes, issued_at, expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// Binds a time: tokens (live or spent) that expired before it are useless and go.
 pub(crate) const PURGE_REFRESH: &str = "DELETE FROM refresh_tokens WHERE expires_at < $1";
-pub(crate) const TAKE_REFRESH: &str = "DELETE FROM refresh_tokens WHERE token_hash = $1 RETURNING \
-     token_hash, tenant_id, client_id, user_id, scopes, issued_at, expires_at";
+const REFRESH_COLUMNS: &str =
+    "token_hash, tenant_id, client_id, user_id, scopes, issued_at, expires_at, family_id, spent_at";
+pub(crate) fn refresh_sql() -> String {
+    format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1")
+}
+/// Binds hash, time. Only a live token matches, so of two racing takes one wins.
+pub(crate) fn take_refresh_sql() -> String {
+    format!(
+        "UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1 AND spent_at IS NULL \
+         RETURNING {REFRESH_COLUMNS}"
+    )
+}
+pub(crate) const REVOKE_FAMILY: &str =
+    "DELETE FROM refresh_tokens WHERE family_id = $1 AND spent_at IS NULL";
 pub(crate) const REVOKE_REFRESH: &str =
     "DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2";
-pub(crate) type RefreshRow = (String, String, String, String, String, String, String);
+pub(crate) type RefreshRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
 pub(crate) fn refresh_from(row: RefreshRow) -> Result<RefreshTokenRecord> {
-    let (token_hash, tenant, client_id, user_id, scopes, issued_at, expires_at) = row;
+    let (
+        token_hash,
+        tenant,
+        client_id,
+        user_id,
+        scopes,
+        issued_at,
+        expires_at,
+        family_id,
+        spent_at,
+    ) = row;
     Ok(RefreshTokenRecord {
         token_hash,
         tenant,
@@ -167,6 +219,8 @@ pub(crate) fn refresh_from(row: RefreshRow) -> Result<RefreshTokenRecord> {
         scopes: parse_list(&scopes)?,
         issued_at,
         expires_at,
+        family_id,
+        spent_at,
     })
 }
 

@@ -1,8 +1,9 @@
 //! The identity store on PostgreSQL. None of these rows feed `delta()`, so writes need no
 //! tenant lock, except audit appends, which take one server-wide lock so entries commit in
 //! the order of their sequence numbers (a reader paging with `after` never skips one that
-//! commits late). The single-use takes are one `DELETE ... RETURNING` statement: of two
-//! concurrent takes, the second waits for the first and then finds nothing.
+//! commits late). The single-use takes are one statement (`DELETE ... RETURNING` for a code,
+//! `UPDATE ... WHERE spent_at IS NULL RETURNING` for a refresh token): of two concurrent
+//! takes, the second waits for the first and then finds nothing.
 
 use async_trait::async_trait;
 
@@ -10,7 +11,7 @@ use super::PgStore;
 use crate::identity::sql::{self, list_text};
 use crate::identity::{
     AppRecord, AppSecretRecord, AuditRecord, AuthCodeRecord, GrantRecord, IdentityStore,
-    RefreshTokenRecord,
+    RefreshTokenRecord, UserConsentRecord,
 };
 use crate::{Result, StoreError};
 
@@ -30,6 +31,7 @@ impl IdentityStore for PgStore {
             .bind(list_text(&app.app_permissions))
             .bind(list_text(&app.delegated_permissions))
             .bind(&app.created_at)
+            .bind(app.public_client)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -147,6 +149,35 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
+    async fn put_user_consent(&self, c: &UserConsentRecord) -> Result<()> {
+        let mut tx = self.write_global().await?;
+        sqlx::query(sql::PUT_CONSENT)
+            .bind(&c.tenant)
+            .bind(&c.user_id)
+            .bind(&c.client_id)
+            .bind(list_text(&c.scopes))
+            .bind(&c.granted_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_consent(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<UserConsentRecord>> {
+        let row: Option<sql::ConsentRow> = sqlx::query_as(sql::CONSENT)
+            .bind(tenant)
+            .bind(user_id)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(sql::consent_from).transpose()
+    }
+
     async fn put_auth_code(&self, c: &AuthCodeRecord) -> Result<()> {
         let mut tx = self.write_global().await?;
         sqlx::query(sql::PUT_CODE)
@@ -190,20 +221,44 @@ impl IdentityStore for PgStore {
             .bind(list_text(&t.scopes))
             .bind(&t.issued_at)
             .bind(&t.expires_at)
+            .bind(&t.family_id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn take_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>> {
-        let mut tx = self.write_global().await?;
-        let row: Option<sql::RefreshRow> = sqlx::query_as(sql::TAKE_REFRESH)
+    async fn refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>> {
+        let row: Option<sql::RefreshRow> = sqlx::query_as(&sql::refresh_sql())
             .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(sql::refresh_from).transpose()
+    }
+
+    async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        at: &str,
+    ) -> Result<Option<RefreshTokenRecord>> {
+        let mut tx = self.write_global().await?;
+        let row: Option<sql::RefreshRow> = sqlx::query_as(&sql::take_refresh_sql())
+            .bind(token_hash)
+            .bind(at)
             .fetch_optional(&mut *tx)
             .await?;
         tx.commit().await?;
         row.map(sql::refresh_from).transpose()
+    }
+
+    async fn revoke_refresh_family(&self, family_id: &str) -> Result<u64> {
+        let mut tx = self.write_global().await?;
+        let done = sqlx::query(sql::REVOKE_FAMILY)
+            .bind(family_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     async fn revoke_refresh_tokens(&self, tenant: &str, user_id: &str) -> Result<()> {

@@ -1,6 +1,7 @@
 //! The identity store on SQLite. Writes take this process's writer turn like every other
-//! SQLite write; the single-use takes are one `DELETE ... RETURNING` statement, so a code
-//! or refresh token is handed out at most once even across processes.
+//! SQLite write; the single-use takes are one statement (`DELETE ... RETURNING` for a code,
+//! `UPDATE ... SET spent_at ... WHERE spent_at IS NULL RETURNING` for a refresh token), so
+//! each is handed out at most once even across processes.
 
 use async_trait::async_trait;
 
@@ -8,7 +9,7 @@ use super::SqliteStore;
 use crate::identity::sql::{self, list_text};
 use crate::identity::{
     AppRecord, AppSecretRecord, AuditRecord, AuthCodeRecord, GrantRecord, IdentityStore,
-    RefreshTokenRecord,
+    RefreshTokenRecord, UserConsentRecord,
 };
 use crate::{Result, StoreError};
 
@@ -24,6 +25,7 @@ impl IdentityStore for SqliteStore {
             .bind(list_text(&app.app_permissions))
             .bind(list_text(&app.delegated_permissions))
             .bind(&app.created_at)
+            .bind(app.public_client)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -141,6 +143,35 @@ impl IdentityStore for SqliteStore {
         Ok(())
     }
 
+    async fn put_user_consent(&self, c: &UserConsentRecord) -> Result<()> {
+        let (_turn, mut tx) = self.write().await?;
+        sqlx::query(sql::PUT_CONSENT)
+            .bind(&c.tenant)
+            .bind(&c.user_id)
+            .bind(&c.client_id)
+            .bind(list_text(&c.scopes))
+            .bind(&c.granted_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_consent(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<UserConsentRecord>> {
+        let row: Option<sql::ConsentRow> = sqlx::query_as(sql::CONSENT)
+            .bind(tenant)
+            .bind(user_id)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(sql::consent_from).transpose()
+    }
+
     async fn put_auth_code(&self, c: &AuthCodeRecord) -> Result<()> {
         let (_turn, mut tx) = self.write().await?;
         sqlx::query(sql::PUT_CODE)
@@ -184,20 +215,44 @@ impl IdentityStore for SqliteStore {
             .bind(list_text(&t.scopes))
             .bind(&t.issued_at)
             .bind(&t.expires_at)
+            .bind(&t.family_id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn take_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>> {
-        let (_turn, mut tx) = self.write().await?;
-        let row: Option<sql::RefreshRow> = sqlx::query_as(sql::TAKE_REFRESH)
+    async fn refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>> {
+        let row: Option<sql::RefreshRow> = sqlx::query_as(&sql::refresh_sql())
             .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(sql::refresh_from).transpose()
+    }
+
+    async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        at: &str,
+    ) -> Result<Option<RefreshTokenRecord>> {
+        let (_turn, mut tx) = self.write().await?;
+        let row: Option<sql::RefreshRow> = sqlx::query_as(&sql::take_refresh_sql())
+            .bind(token_hash)
+            .bind(at)
             .fetch_optional(&mut *tx)
             .await?;
         tx.commit().await?;
         row.map(sql::refresh_from).transpose()
+    }
+
+    async fn revoke_refresh_family(&self, family_id: &str) -> Result<u64> {
+        let (_turn, mut tx) = self.write().await?;
+        let done = sqlx::query(sql::REVOKE_FAMILY)
+            .bind(family_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     async fn revoke_refresh_tokens(&self, tenant: &str, user_id: &str) -> Result<()> {

@@ -18,6 +18,7 @@ pub fn app(tenant: &str, created_at: &str) -> AppRecord {
         ],
         delegated_permissions: vec!["EduRoster.ReadBasic".into()],
         created_at: created_at.into(),
+        public_client: false,
     }
 }
 
@@ -76,6 +77,12 @@ pub async fn apps_register_once_and_list_by_tenant(s: &dyn Store, t: &str) {
     bare.delegated_permissions.clear();
     s.put_app(&bare).await.unwrap();
     assert_eq!(s.app(&bare.client_id).await.unwrap(), Some(bare));
+
+    // The client kind round-trips.
+    let mut public = app(t, "2025-01-01T00:00:04Z");
+    public.public_client = true;
+    s.put_app(&public).await.unwrap();
+    assert_eq!(s.app(&public.client_id).await.unwrap(), Some(public));
 }
 
 pub async fn secrets_are_added_listed_and_revoked(s: &dyn Store, t: &str) {

@@ -1,5 +1,5 @@
 //! The identity half of the store contract (`IdentityStore`): apps and secrets, consent
-//! grants, single-use codes and refresh tokens, the audit log and key retirement. Runs on
+//! grants, user consents, single-use codes and refresh-token families, the audit log and key retirement. Runs on
 //! the same backends as the entity contract (SQLite in memory and in a file, PostgreSQL
 //! when `EDUGRAPH_TEST_PG_URL` is set), with the same harness.
 
@@ -35,6 +35,8 @@ contract! {
     tokens::concurrent_takes_hand_out_a_code_once,
     tokens::refresh_tokens_rotate_and_revoke_per_user,
     tokens::expired_refresh_tokens_are_purged,
+    tokens::reuse_of_a_spent_token_can_revoke_its_family,
+    tokens::user_consents_are_per_tenant_user_and_app,
     audit::audit_appends_in_order_and_filters_by_tenant,
     audit::signing_keys_retire_once,
 }

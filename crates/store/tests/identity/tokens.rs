@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::support::{id, tenant};
-use edugraph_store::{AuthCodeRecord, RefreshTokenRecord, Store};
+use edugraph_store::{AuthCodeRecord, RefreshTokenRecord, Store, UserConsentRecord};
 use futures::future::join_all;
 
 fn code(tenant: &str) -> AuthCodeRecord {
@@ -30,6 +30,18 @@ fn refresh(tenant: &str, user: &str, issued_at: &str, expires_at: &str) -> Refre
         scopes: vec!["offline_access".into(), "EduRoster.ReadBasic".into()],
         issued_at: issued_at.into(),
         expires_at: expires_at.into(),
+        family_id: id(),
+        spent_at: None,
+    }
+}
+
+const NOW: &str = "2025-06-01T00:00:00Z";
+
+/// The record as a take returns it: spent at `NOW`.
+fn spent(r: &RefreshTokenRecord) -> RefreshTokenRecord {
+    RefreshTokenRecord {
+        spent_at: Some(NOW.into()),
+        ..r.clone()
     }
 }
 
@@ -69,7 +81,7 @@ pub async fn concurrent_takes_hand_out_a_code_once(s: &dyn Store, t: &str) {
     });
     let got = join_all(takes).await;
     assert_eq!(got.iter().filter(|x| x.is_some()).count(), 1);
-    let takes = (0..8).map(|_| s.take_refresh_token(&r.token_hash));
+    let takes = (0..8).map(|_| s.take_refresh_token(&r.token_hash, NOW));
     let got = join_all(takes).await;
     assert_eq!(
         got.into_iter()
@@ -92,20 +104,26 @@ pub async fn refresh_tokens_rotate_and_revoke_per_user(s: &dyn Store, t: &str) {
     }
     // Rotation: a token is handed out once.
     assert_eq!(
-        s.take_refresh_token(&a1.token_hash).await.unwrap(),
-        Some(a1.clone())
+        s.take_refresh_token(&a1.token_hash, NOW).await.unwrap(),
+        Some(spent(&a1))
     );
-    assert_eq!(s.take_refresh_token(&a1.token_hash).await.unwrap(), None);
+    assert_eq!(
+        s.take_refresh_token(&a1.token_hash, NOW).await.unwrap(),
+        None
+    );
 
     s.revoke_refresh_tokens(t, &ada).await.unwrap();
-    assert_eq!(s.take_refresh_token(&a2.token_hash).await.unwrap(), None);
     assert_eq!(
-        s.take_refresh_token(&b1.token_hash).await.unwrap(),
-        Some(b1)
+        s.take_refresh_token(&a2.token_hash, NOW).await.unwrap(),
+        None
     );
     assert_eq!(
-        s.take_refresh_token(&x1.token_hash).await.unwrap(),
-        Some(x1)
+        s.take_refresh_token(&b1.token_hash, NOW).await.unwrap(),
+        Some(spent(&b1))
+    );
+    assert_eq!(
+        s.take_refresh_token(&x1.token_hash, NOW).await.unwrap(),
+        Some(spent(&x1))
     );
     // Revoking a user without tokens is fine.
     s.revoke_refresh_tokens(t, &id()).await.unwrap();
@@ -120,13 +138,109 @@ pub async fn expired_refresh_tokens_are_purged(s: &dyn Store, t: &str) {
     // Storing a token issued after `old` expired drops `old`, not the live one.
     let new = refresh(t, &user, "2001-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
     s.put_refresh_token(&new).await.unwrap();
-    assert_eq!(s.take_refresh_token(&old.token_hash).await.unwrap(), None);
     assert_eq!(
-        s.take_refresh_token(&live.token_hash).await.unwrap(),
-        Some(live)
+        s.take_refresh_token(&old.token_hash, NOW).await.unwrap(),
+        None
     );
     assert_eq!(
-        s.take_refresh_token(&new.token_hash).await.unwrap(),
-        Some(new)
+        s.take_refresh_token(&live.token_hash, NOW).await.unwrap(),
+        Some(spent(&live))
     );
+    assert_eq!(
+        s.take_refresh_token(&new.token_hash, NOW).await.unwrap(),
+        Some(spent(&new))
+    );
+}
+
+pub async fn reuse_of_a_spent_token_can_revoke_its_family(s: &dyn Store, t: &str) {
+    let user = id();
+    // A grant's first token starts a family; rotation hands the family on.
+    // (`first` expires early, so a later put can purge its spent marker without purging
+    // the tokens of cases running at the same time on a shared database.)
+    let first = refresh(t, &user, "2025-01-01T00:00:00Z", "2030-01-01T00:00:00Z");
+    let mut second = refresh(t, &user, "2025-01-01T00:00:01Z", "2099-01-01T00:00:00Z");
+    second.family_id = first.family_id.clone();
+    let mut third = refresh(t, &user, "2025-01-01T00:00:02Z", "2099-01-01T00:00:00Z");
+    third.family_id = first.family_id.clone();
+    // Another grant of the same user and client is another family.
+    let mut other = refresh(t, &user, "2025-01-01T00:00:03Z", "2099-01-01T00:00:00Z");
+    other.client_id = first.client_id.clone();
+    for r in [&first, &second, &third, &other] {
+        s.put_refresh_token(r).await.unwrap();
+    }
+    assert_eq!(
+        s.refresh_token(&first.token_hash).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        s.take_refresh_token(&first.token_hash, NOW).await.unwrap(),
+        Some(spent(&first))
+    );
+    // A spent token is still known, as spent, so reuse can be told from a made-up token.
+    assert_eq!(
+        s.refresh_token(&first.token_hash).await.unwrap(),
+        Some(spent(&first))
+    );
+    assert_eq!(s.refresh_token(&id()).await.unwrap(), None);
+    // A second take finds nothing and keeps the first spending time.
+    assert_eq!(
+        s.take_refresh_token(&first.token_hash, "2025-07-01T00:00:00Z")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.refresh_token(&first.token_hash).await.unwrap(),
+        Some(spent(&first))
+    );
+
+    // Revoking the family deletes its live tokens only, and no other family's.
+    assert_eq!(s.revoke_refresh_family(&first.family_id).await.unwrap(), 2);
+    assert_eq!(s.refresh_token(&second.token_hash).await.unwrap(), None);
+    assert_eq!(s.refresh_token(&third.token_hash).await.unwrap(), None);
+    assert_eq!(
+        s.take_refresh_token(&second.token_hash, NOW).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.refresh_token(&first.token_hash).await.unwrap(),
+        Some(spent(&first))
+    );
+    assert_eq!(
+        s.refresh_token(&other.token_hash).await.unwrap(),
+        Some(other.clone())
+    );
+    assert_eq!(s.revoke_refresh_family(&first.family_id).await.unwrap(), 0);
+    assert_eq!(s.revoke_refresh_family(&id()).await.unwrap(), 0);
+
+    // Spent markers expire like live tokens.
+    let late = refresh(t, &user, "2031-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
+    s.put_refresh_token(&late).await.unwrap();
+    assert_eq!(s.refresh_token(&first.token_hash).await.unwrap(), None);
+}
+
+pub async fn user_consents_are_per_tenant_user_and_app(s: &dyn Store, t: &str) {
+    let (user, app) = (id(), id());
+    assert_eq!(s.user_consent(t, &user, &app).await.unwrap(), None);
+    let mut c = UserConsentRecord {
+        tenant: t.into(),
+        user_id: user.clone(),
+        client_id: app.clone(),
+        scopes: vec!["EduRoster.ReadBasic".into()],
+        granted_at: "2025-01-01T00:00:00Z".into(),
+    };
+    s.put_user_consent(&c).await.unwrap();
+    assert_eq!(
+        s.user_consent(t, &user, &app).await.unwrap(),
+        Some(c.clone())
+    );
+    // Replaced, not added to.
+    c.scopes = vec!["EduRoster.ReadBasic".into(), "User.Read".into()];
+    c.granted_at = "2025-01-02T00:00:00Z".into();
+    s.put_user_consent(&c).await.unwrap();
+    assert_eq!(s.user_consent(t, &user, &app).await.unwrap(), Some(c));
+    // Another tenant, user or app has its own consent.
+    assert_eq!(s.user_consent(&tenant(), &user, &app).await.unwrap(), None);
+    assert_eq!(s.user_consent(t, &id(), &app).await.unwrap(), None);
+    assert_eq!(s.user_consent(t, &user, &id()).await.unwrap(), None);
 }

@@ -32,6 +32,8 @@ async fn create_stores_the_hash_and_audits() {
     let s = store.as_ref();
     let now = OffsetDateTime::UNIX_EPOCH;
     let (app, secret) = create(s, &new_app(), "cli", now).await.unwrap();
+    let secret = secret.expect("a confidential app gets a secret");
+    assert!(!app.public_client);
     assert_eq!(app.home_tenant, t.id);
     assert_eq!(app.app_permissions, strings(&["EduRoster.Read.All"]));
     assert!(secret.secret.len() >= 40);
@@ -117,6 +119,7 @@ async fn secrets_rotate_and_consent_records_the_app_permissions() {
     let s = store.as_ref();
     let now = OffsetDateTime::UNIX_EPOCH;
     let (app, first) = create(s, &new_app(), "cli", now).await.unwrap();
+    let first = first.unwrap();
     let (_, second) = add_secret(s, &app.client_id, Some(30), "cli", now)
         .await
         .unwrap();
@@ -168,4 +171,49 @@ async fn secrets_rotate_and_consent_records_the_app_permissions() {
     assert_eq!(listed[0]["consented"], true);
     assert_eq!(listed[0]["secrets"].as_array().unwrap().len(), 2);
     assert!(!listed[0].to_string().contains(&second.secret));
+}
+
+#[tokio::test]
+async fn a_public_client_has_no_secret_and_gets_none() {
+    let (store, t) = store_with_tenant().await;
+    let s = store.as_ref();
+    let now = OffsetDateTime::UNIX_EPOCH;
+    let public = NewApp {
+        app_permissions: Vec::new(),
+        public_client: true,
+        ..new_app()
+    };
+    let (app, secret) = create(s, &public, "cli", now).await.unwrap();
+    assert!(app.public_client && secret.is_none());
+    assert!(s.app_secrets(&app.client_id).await.unwrap().is_empty());
+    assert_eq!(s.app(&app.client_id).await.unwrap(), Some(app.clone()));
+    let refused = add_secret(s, &app.client_id, None, "cli", now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, AdminError::Invalid(m) if m.contains("public client")),
+        "{refused:?}"
+    );
+    assert!(s.app_secrets(&app.client_id).await.unwrap().is_empty());
+    let listed = list_json(s, Some(&t.id)).await.unwrap();
+    assert_eq!(listed[0]["publicClient"], true);
+
+    // Application permissions and secret lifetimes need a secret: refused, nothing stored.
+    let before = s.apps(None).await.unwrap().len();
+    for bad in [
+        NewApp {
+            public_client: true,
+            ..new_app()
+        },
+        NewApp {
+            app_permissions: Vec::new(),
+            public_client: true,
+            secret_days: Some(30),
+            ..new_app()
+        },
+    ] {
+        let e = create(s, &bad, "cli", now).await.unwrap_err();
+        assert!(matches!(e, AdminError::Invalid(_)), "{e:?}");
+    }
+    assert_eq!(s.apps(None).await.unwrap().len(), before);
 }

@@ -131,6 +131,7 @@ pub async fn update_with_context(
             StoreError::NotFound => not_found(id),
             other => conflict(other),
         })?;
+    forget_account(ctx, kind, id);
     if let Some(hash) = hash {
         if let Err(e) = ctx.store().set_password_hash(ctx.tenant(), id, &hash).await {
             let _ = ctx.store().replace(ctx.tenant(), kind, &existing).await;
@@ -148,9 +149,20 @@ pub async fn update_with_context(
 /// `DELETE /education/{set}/{id}`: 204; links to the entity go with it.
 pub async fn delete(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
     match ctx.store().delete(ctx.tenant(), kind, id).await {
-        Ok(()) => Ok(respond::no_content()),
+        Ok(()) => {
+            forget_account(ctx, kind, id);
+            Ok(respond::no_content())
+        }
         Err(StoreError::NotFound) => Err(not_found(id)),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A changed or deleted user's cached account state is dropped, so their tokens are
+/// checked against the new state on the next request (`auth::accounts`).
+fn forget_account(ctx: &Ctx, kind: EntityKind, id: &str) {
+    if kind == EntityKind::User {
+        ctx.state.accounts().forget(ctx.tenant(), id);
     }
 }
 

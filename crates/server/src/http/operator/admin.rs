@@ -4,8 +4,8 @@
 //!   oldest first, with `@odata.nextLink` while more follow;
 //! - `GET /_edugraph/tenants`, `POST /_edugraph/tenants` (`{"displayName","domain"}`);
 //! - `GET /_edugraph/apps?tenant=`, `POST /_edugraph/apps` (`{"displayName","permissions",
-//!   "delegatedPermissions","redirectUris","tenant","secretDays"}`: the secret is in the
-//!   201 response and nowhere else).
+//!   "delegatedPermissions","redirectUris","tenant","secretDays","publicClient"}`: the
+//!   secret is in the 201 response and nowhere else; a public client gets none).
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -197,6 +197,8 @@ struct NewAppBody {
     tenant: Option<String>,
     #[serde(default)]
     secret_days: Option<u32>,
+    #[serde(default)]
+    public_client: bool,
 }
 
 pub async fn create_app(
@@ -214,14 +216,18 @@ pub async fn create_app(
         delegated_permissions: req.delegated_permissions,
         redirect_uris: req.redirect_uris,
         secret_days: req.secret_days,
+        public_client: req.public_client,
     };
     let (app, secret) =
         apps::create(state.store(), &new, OPERATOR_ACTOR, state.clock().now()).await?;
-    let body = json!({
+    let mut body = json!({
         "tenantId": app.home_tenant,
         "clientId": app.client_id,
-        "clientSecret": secret.secret,
-        "secretId": secret.record.secret_id,
+        "publicClient": app.public_client,
     });
+    if let Some(secret) = secret {
+        body["clientSecret"] = json!(secret.secret);
+        body["secretId"] = json!(secret.record.secret_id);
+    }
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
