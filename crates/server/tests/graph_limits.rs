@@ -37,6 +37,25 @@ async fn a_thousand_term_filter_is_a_400_naming_the_limit_not_a_500() {
 }
 
 #[tokio::test]
+async fn a_filter_at_every_limit_at_once_runs_on_the_store() {
+    let t = TestApp::new().await;
+    let id = t.user("ada", "student").await;
+    // 100 terms inside 22 `not (...)`: 45 of the 48 levels of nesting allowed, and
+    // about the deepest SQL the limits allow (on SQLite and PostgreSQL alike). An even
+    // number of `not`s keeps the match.
+    let mut terms: Vec<String> = (0..99).map(|i| format!("mail eq '{i}'")).collect();
+    terms.push("mail eq 'ada@a.example.edu'".into());
+    let inner = terms.join(" or ");
+    let filter = format!("{}{inner}{}", "not (".repeat(22), ")".repeat(22));
+    let uri = format!(
+        "/v1.0/education/users?$filter={}",
+        edugraph_odata::query::encode_component(&filter)
+    );
+    let resp = t.get(&uri).await.expect(200);
+    assert_eq!(ids(&resp.json()), [id]);
+}
+
+#[tokio::test]
 async fn in_orderby_select_and_expand_lists_are_bounded() {
     let t = TestApp::new().await;
     let ids: Vec<String> = (0..101).map(|i| format!("'{i}'")).collect();

@@ -345,3 +345,29 @@ fn demo_personas_and_documents_pass_the_rules() {
         }
     }
 }
+
+#[test]
+fn docs_limits_lists_every_length_limit() {
+    let doc = include_str!("../../../../docs/limits.md");
+    let thousands = |n: usize| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for row in MAX_LENGTHS {
+        let line = format!(
+            "| {} | `{}` | {} |",
+            row.kind.type_name(),
+            row.path,
+            thousands(row.max)
+        );
+        assert!(doc.contains(&line), "docs/limits.md lacks {line}");
+    }
+    assert!(doc.contains(&thousands(DEFAULT_MAX_LENGTH)));
+}
