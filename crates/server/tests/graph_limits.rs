@@ -98,7 +98,7 @@ async fn plus_in_a_query_string_is_a_space_and_2b_a_plus() {
         .get("/v1.0/education/users?$filter=displayName+eq+'User+ada'")
         .await
         .expect(200);
-    assert_eq!(ids(&resp.json()), [id.clone()]);
+    assert_eq!(ids(&resp.json()), [id.as_str()]);
     t.patch(
         &format!("/v1.0/education/users/{id}"),
         json!({"displayName": "C++ fan"}),
