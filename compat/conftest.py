@@ -9,6 +9,8 @@ SDK's default construction does (the SDK sends `/v1.0//education/...`).
 """
 
 import asyncio
+import base64
+import json
 import os
 import uuid
 from types import SimpleNamespace
@@ -56,6 +58,17 @@ class Server:
         self.host = urlparse(self.base_url).hostname
         self.app_token = app_token
         self.http = httpx.Client(base_url=self.base_url, timeout=30)
+
+    @property
+    def domain(self):
+        """The verified domain of the token's tenant (`--dev` opens the operator API):
+        user principal names must use it."""
+        if not hasattr(self, "_domain"):
+            payload = self.app_token.split(".")[1]
+            tid = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["tid"]
+            tenants = self.http.get("/_edugraph/tenants").json()["value"]
+            self._domain = next(t["domain"] for t in tenants if t["tenantId"] == tid)
+        return self._domain
 
     def mint(self, body):
         """A token from the development endpoint `POST /_edugraph/tokens`."""
@@ -127,14 +140,14 @@ def tag():
 
 
 @pytest.fixture(scope="session")
-def names(tag, mode):
+def names(tag, mode, server):
     """Builds unique names for objects created in one client mode."""
 
     def make(kind, i):
         return SimpleNamespace(
             display=f"Compat {tag} {mode} {kind} {i:02d}",
             nickname=f"compat-{tag}-{mode}-{kind}-{i:02d}".lower(),
-            upn=f"compat.{tag}.{mode}.{kind}.{i:02d}@compat.example".lower(),
+            upn=f"compat.{tag}.{mode}.{kind}.{i:02d}@{server.domain}".lower(),
             external=f"CMP-{tag}-{mode}-{kind}-{i:02d}".upper(),
         )
 

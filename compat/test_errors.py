@@ -80,3 +80,15 @@ def test_bad_token_is_401(run, server, mode):
     error = fails(run, client.education.classes.get())
     assert error.response_status_code == 401
     assert error.error.code == "InvalidAuthenticationToken"
+
+
+def test_oversized_body_is_a_413_error_not_a_broken_connection(run, graph, names):
+    # Larger than the server's default body limit (4 MiB): the server reads and discards
+    # the rest of the body before answering, so the SDK receives the 413 envelope
+    # instead of failing to send on a connection the server already closed.
+    huge = f.user(names("Huge", 1), EducationUserRole.Student)
+    huge.display_name = "x" * (5 * 1024 * 1024)
+    error = fails(run, graph.education.users.post(huge))
+    assert error.response_status_code == 413
+    assert error.error.code == "requestEntityTooLarge"
+    assert "4194304 bytes" in error.error.message

@@ -1,12 +1,16 @@
 //! The rules for roster entities (users, classes, schools) on create and update: which
 //! properties are required, which are server-managed, what the server fills in, and how
-//! a PATCH merges into the stored document. The HTTP layer hands over the raw body and
+//! a PATCH merges into the stored document, the string length limits (`limits.rs`), the
+//! tenant's verified domains for user principal names and the password policy
+//! (`password.rs`). The HTTP layer hands over the raw body and
 //! gets back either a complete document to store (plus the password to hash, kept out of
 //! the document) or a [`RuleError`] that becomes a 400. Nothing here touches the store,
 //! so a rejected request cannot have changed anything.
 
 mod document;
+pub mod limits;
 mod names;
+pub mod password;
 
 use edugraph_odata::{schema::strip_namespace, shape::format_datetime, Schema};
 use edugraph_store::EntityKind;
@@ -16,7 +20,7 @@ use time::OffsetDateTime;
 use crate::Caller;
 
 pub use document::{created_by, new_document};
-pub use names::{MailNickname, UserPrincipalName};
+pub use names::{MailNickname, UserPrincipalName, MAX_UPN_ALIAS, UPN_DOMAIN_REFUSED};
 
 /// A rejected body; always a 400 at the HTTP boundary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,12 +102,21 @@ pub fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>, RuleError> {
     }
 }
 
+/// What the tenant's directory contributes to the rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Directory<'a> {
+    /// The domains a user principal name may use. Today a tenant records one domain;
+    /// the rules take a list so more can be verified later.
+    pub verified_domains: &'a [String],
+}
+
 /// Everything the server decides on create.
 #[derive(Debug, Clone, Copy)]
 pub struct CreateContext<'a> {
     pub id: &'a str,
     pub now: OffsetDateTime,
     pub caller: &'a Caller,
+    pub directory: Directory<'a>,
 }
 
 /// Validates a create body and builds the complete document to store.
@@ -113,7 +126,7 @@ pub fn prepare_create(
     body: Map<String, Value>,
     ctx: CreateContext<'_>,
 ) -> Result<Prepared, RuleError> {
-    let (mut body, password) = check(schema, kind, body)?;
+    let (mut body, password) = check(schema, kind, body, ctx.directory)?;
     for name in required(kind) {
         if body.get(*name).is_none_or(Value::is_null) {
             return Err(missing(kind, name));
@@ -122,6 +135,7 @@ pub fn prepare_create(
     if kind == EntityKind::User && password.is_none() {
         return Err(missing(kind, "passwordProfile.password"));
     }
+    check_new_password(password.as_deref(), &body)?;
     if kind == EntityKind::User {
         // The mailbox address follows the sign-in name (there is no Exchange here).
         let upn = body
@@ -135,15 +149,17 @@ pub fn prepare_create(
 }
 
 /// Validates a PATCH body and merges it into the stored document. A new password also
-/// moves `refreshTokensValidFromDateTime` to `now` (a password change ends sessions).
+/// moves `refreshTokensValidFromDateTime` to `now` (a password change ends sessions), and
+/// is checked against the merged user (its principal name and `passwordPolicies`).
 pub fn prepare_update(
     schema: &Schema,
     kind: EntityKind,
     existing: &Value,
     patch: Map<String, Value>,
     now: OffsetDateTime,
+    directory: Directory<'_>,
 ) -> Result<Prepared, RuleError> {
-    let (patch, password) = check(schema, kind, patch)?;
+    let (patch, password) = check(schema, kind, patch, directory)?;
     let mut doc = existing.clone();
     let Some(target) = doc.as_object_mut() else {
         return Err(RuleError::payload(
@@ -178,7 +194,22 @@ pub fn prepare_update(
             return Err(missing(kind, name));
         }
     }
+    check_new_password(password.as_deref(), target)?;
     Ok(Prepared { doc, password })
+}
+
+/// The password policy for a password being set on the user `doc` (after the merge, so
+/// a PATCH that also changes the principal name or `passwordPolicies` is judged by them).
+fn check_new_password(password: Option<&str>, doc: &Map<String, Value>) -> Result<(), RuleError> {
+    let Some(password) = password else {
+        return Ok(());
+    };
+    let text = |name: &str| doc.get(name).and_then(Value::as_str);
+    password::check_password(
+        password,
+        text("userPrincipalName"),
+        text("passwordPolicies"),
+    )
 }
 
 fn missing(kind: EntityKind, name: &str) -> RuleError {
@@ -189,12 +220,14 @@ fn missing(kind: EntityKind, name: &str) -> RuleError {
 }
 
 /// The checks shared by create and update: annotations, read-only properties, the schema
-/// (unknown properties, types, enum members of this API version), name formats. Returns
-/// the body with annotations removed and the password taken out of `passwordProfile`.
+/// (unknown properties, types, enum members of this API version), string lengths, name
+/// formats and the principal name's domain. Returns the body with annotations removed and
+/// the password taken out of `passwordProfile`.
 fn check(
     schema: &Schema,
     kind: EntityKind,
     mut body: Map<String, Value>,
+    directory: Directory<'_>,
 ) -> Result<(Map<String, Value>, Option<String>), RuleError> {
     strip_annotations(kind, &mut body)?;
     let entity = schema.entity_type(kind.type_name()).ok_or_else(|| {
@@ -219,8 +252,9 @@ fn check(
             "The request body must be a JSON object.",
         ));
     };
+    limits::check_lengths(kind, &body)?;
     if let Some(v) = body.get("userPrincipalName").and_then(Value::as_str) {
-        UserPrincipalName::parse(v)?;
+        UserPrincipalName::parse(v)?.check_domain(directory.verified_domains)?;
     }
     if let Some(v) = body.get("mailNickname").and_then(Value::as_str) {
         MailNickname::parse(v)?;
@@ -271,3 +305,5 @@ fn strip_annotations(kind: EntityKind, body: &mut Map<String, Value>) -> Result<
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;

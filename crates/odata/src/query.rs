@@ -5,8 +5,10 @@
 //! Rules, following Graph:
 //! * option names are case-insensitive and may omit the `$` (`filter=`, `$Filter=`);
 //!   `@id` and `$id` are the same option; an option given twice is a 400;
-//! * names and values are percent-decoded; `+` stays a literal plus (Graph clients send
-//!   spaces as `%20`);
+//! * names and values are percent-decoded, and `+` is a space as in HTML form encoding
+//!   (curl `--data-urlencode` and Python `requests` send spaces that way); a literal plus
+//!   is `%2B`;
+//! * every option has a size limit (`limits.rs`), refused with a 400 naming it;
 //! * unknown `$`-options are a 400 naming them; parameters without `$` that are not
 //!   option names (and `@`-aliases) are ignored, as Graph ignores unknown parameters;
 //! * every property is checked against the entity type.
@@ -18,6 +20,7 @@
 mod bind;
 mod filter;
 mod lexer;
+pub mod limits;
 mod paths;
 mod print;
 mod select;
@@ -117,14 +120,16 @@ pub fn encode_component(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
-/// Percent-decodes one query component; `+` is kept as a plus sign.
+/// Percent-decodes one query component; `+` is a space and `%2B` a plus sign.
 pub fn decode_component(raw: &str) -> Result<String, ODataError> {
     crate::path::check_escapes(raw).map_err(|at| {
         ODataError::bad_request(format!(
             "Invalid percent-encoding at position {at} of query parameter '{raw}'."
         ))
     })?;
-    percent_decode_str(raw)
+    // `+` becomes a space before the escapes are decoded, so `%2B` survives as a plus.
+    let spaced = raw.replace('+', " ");
+    percent_decode_str(&spaced)
         .decode_utf8()
         .map(|c| c.into_owned())
         .map_err(|_| {
@@ -255,5 +260,7 @@ pub fn parse_filter(text: &str, schema: &Schema, entity_type: &str) -> Result<Ex
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
 #[cfg(test)]
 mod tests_options;

@@ -63,6 +63,15 @@ impl ApiError {
             message,
         )
     }
+    /// 413 for a body over `limit` bytes: the one spelling of this error everywhere.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PAYLOAD_TOO_LARGE,
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
+    }
+    pub const PAYLOAD_TOO_LARGE: &'static str = "requestEntityTooLarge";
     pub fn with_inner_code(mut self, code: &str) -> Self {
         self.inner_code = Some(code.to_string());
         self
@@ -102,9 +111,9 @@ tokio::task_local! {
     pub static REQUEST_IDS: RequestIds;
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let ids = REQUEST_IDS.try_with(|ids| ids.clone()).unwrap_or_default();
+impl ApiError {
+    /// The envelope's JSON text for a request with `ids`.
+    pub fn envelope(&self, ids: &RequestIds) -> String {
         let date = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .ok()
@@ -121,9 +130,16 @@ impl IntoResponse for ApiError {
         if let Some(code) = &self.inner_code {
             inner["code"] = json!(code);
         }
-        let body =
-            json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});
-        let mut resp = (self.status, body.to_string()).into_response();
+        json!({"error": {"code": self.code, "message": self.message, "innerError": inner}})
+            .to_string()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let ids = REQUEST_IDS.try_with(|ids| ids.clone()).unwrap_or_default();
+        let body = self.envelope(&ids);
+        let mut resp = (self.status, body).into_response();
         let headers = resp.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -10,7 +10,9 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::http::wire::{WireAcceptor, WireListener};
 use crate::AppState;
+use axum::serve::ListenerExt;
 
 /// `edugraph serve`: everything up to the shutdown signal.
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
@@ -90,6 +92,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     // The peer address feeds the sign-in throttle and the audit log.
     let app = crate::http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // `Wire` turns hyper's bare parse-error answers into Graph envelopes. The no-op tap
+    // only gives the wrapped listener axum's `ConnectInfo<SocketAddr>` support.
+    let listener = WireListener(listener).tap_io(|_| {});
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -134,7 +139,9 @@ pub async fn run_tls(
         stopper.graceful_shutdown(None);
     });
     let app = crate::http::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum_server::from_tcp_rustls(listener, tls)
+    let acceptor = WireAcceptor(axum_server::tls_rustls::RustlsAcceptor::new(tls));
+    axum_server::from_tcp(listener)
+        .acceptor(acceptor)
         .handle(handle)
         .serve(app)
         .await

@@ -10,7 +10,7 @@ mod authz_support;
 mod common;
 
 use authz_support::oracle::expect;
-use authz_support::{callers, ref_target, snapshot, Fixture};
+use authz_support::{callers, ref_target, snapshot, Fixture, Who};
 use axum::http::Method;
 use common::{user_body, TestApp};
 use edugraph_edu::access::Op;
@@ -169,10 +169,19 @@ async fn every_route_answers_every_caller_as_the_policy_table_says() {
         for (verb, op) in route.methods {
             for caller in &callers {
                 let expected = expect(*op, *verb, route.pattern, &caller.who, &f);
-                let (uri, body) = match verb {
+                let (uri, mut body) = match verb {
                     Verb::Get => (f.read_path(route.pattern), Value::Null),
                     _ => writes.prepare(&t, &f, *op, route.pattern).await,
                 };
+                // A new user's principal name must use the caller's tenant's domain.
+                if let (Who::App { tenant, .. }, Some(upn)) =
+                    (&caller.who, body.get_mut("userPrincipalName"))
+                {
+                    if *tenant == common::TENANT_B {
+                        let moved = upn.as_str().unwrap_or("").replace("@a.", "@b.");
+                        *upn = Value::String(moved);
+                    }
+                }
                 let before = snapshot(&t, &f).await;
                 let body = (!body.is_null()).then(|| body.to_string());
                 let resp = t

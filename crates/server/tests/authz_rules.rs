@@ -99,7 +99,7 @@ async fn a_user_of_another_tenant_sees_404_not_403() {
             Method::POST,
             "/v1.0/education/users",
             &b_app,
-            Some(&user_body("bea", "teacher").to_string()),
+            Some(&user_body_b("bea", "teacher").to_string()),
         )
         .await
         .expect(201)

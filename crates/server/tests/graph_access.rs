@@ -277,7 +277,7 @@ async fn tenants_do_not_see_each_other() {
         Method::POST,
         "/v1.0/education/users",
         &other,
-        Some(&user_body("ann", "student").to_string()),
+        Some(&user_body_b("ann", "student").to_string()),
     )
     .await
     .expect(201);

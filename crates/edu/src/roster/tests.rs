@@ -23,6 +23,17 @@ fn map(v: Value) -> Map<String, Value> {
         _ => panic!("not an object"),
     }
 }
+/// The tenant of these tests verifies `contoso.edu`.
+fn dir() -> Directory<'static> {
+    static DOMAINS: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| vec!["contoso.edu".to_string()]);
+    Directory {
+        verified_domains: &DOMAINS,
+    }
+}
+fn update(existing: &Value, patch: Value) -> Result<Prepared, RuleError> {
+    prepare_update(v1(), EntityKind::User, existing, map(patch), now(), dir())
+}
 fn now() -> OffsetDateTime {
     time::macros::datetime!(2024-05-01 10:00:00.5 UTC)
 }
@@ -48,6 +59,7 @@ fn create(kind: EntityKind, body: Value) -> Result<Prepared, RuleError> {
             id: "id-1",
             now: now(),
             caller: &caller,
+            directory: dir(),
         },
     )
 }
@@ -163,6 +175,7 @@ fn beta_only_enum_members_are_refused_on_v1() {
             id: "b",
             now: now(),
             caller: &caller,
+            directory: dir(),
         },
     );
     assert_eq!(ok.unwrap().doc["primaryRole"], "faculty");
@@ -241,7 +254,7 @@ fn malformed_bodies() {
 fn update_merges_complex_values_and_keeps_server_fields() {
     let existing = create(EntityKind::User, user_body()).unwrap().doc;
     let patch = json!({"student": {"grade": "10"}, "displayName": "Ada K", "userPrincipalName": "ada.k@contoso.edu"});
-    let p = prepare_update(v1(), EntityKind::User, &existing, map(patch), now()).unwrap();
+    let p = update(&existing, patch).unwrap();
     assert_eq!(p.doc["student"]["externalId"], "S-1");
     assert_eq!(p.doc["student"]["grade"], "10");
     assert_eq!(p.doc["displayName"], "Ada K");
@@ -255,7 +268,7 @@ fn update_takes_a_new_password_out_of_the_document() {
     let existing = create(EntityKind::User, user_body()).unwrap().doc;
     let patch =
         json!({"passwordProfile": {"password": "N3w!pass", "forceChangePasswordNextSignIn": true}});
-    let p = prepare_update(v1(), EntityKind::User, &existing, map(patch), now()).unwrap();
+    let p = update(&existing, patch).unwrap();
     assert_eq!(p.password.as_deref(), Some("N3w!pass"));
     assert_eq!(
         p.doc["passwordProfile"],
@@ -266,22 +279,8 @@ fn update_takes_a_new_password_out_of_the_document() {
 #[test]
 fn update_refuses_clearing_required_and_read_only() {
     let existing = create(EntityKind::User, user_body()).unwrap().doc;
-    let err = prepare_update(
-        v1(),
-        EntityKind::User,
-        &existing,
-        map(json!({"displayName": null})),
-        now(),
-    )
-    .unwrap_err();
+    let err = update(&existing, json!({"displayName": null})).unwrap_err();
     assert!(err.message.contains("displayName"), "{}", err.message);
-    let err = prepare_update(
-        v1(),
-        EntityKind::User,
-        &existing,
-        map(json!({"id": "other"})),
-        now(),
-    )
-    .unwrap_err();
+    let err = update(&existing, json!({"id": "other"})).unwrap_err();
     assert!(err.message.contains("'id'"));
 }

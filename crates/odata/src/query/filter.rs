@@ -11,17 +11,17 @@
 //!          | path cmp literal | literal cmp path | path "in" "(" literal ("," literal)* ")"
 //!          | path                                a Boolean property on its own
 //! ```
-//! Operators and keywords are matched case-insensitively.
+//! Operators and keywords are matched case-insensitively. The size limits of `limits.rs`
+//! (characters, terms, nesting, `in` values) are checked before or while parsing, so an
+//! oversized filter is refused before any tree is built for it.
 
 mod calls;
 
 use super::bind::{bind_compare, Clause, Kind, PathBuilder, RawLit};
 use super::lexer::{char_pos, lex, Tok, Token};
+use super::limits::{self, MAX_FILTER_CHARS, MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_IN_VALUES};
 use crate::schema::{Schema, StructuredType};
 use crate::{CmpOp, EdmType, Expr, Literal, ODataError};
-
-/// Deep enough for any real filter, shallow enough that recursion cannot exhaust the stack.
-const MAX_DEPTH: usize = 48;
 
 const ARITHMETIC: [&str; 6] = ["add", "sub", "mul", "div", "divby", "mod"];
 
@@ -30,10 +30,15 @@ pub(crate) fn parse_filter(
     schema: &Schema,
     root: StructuredType<'_>,
 ) -> Result<Expr, ODataError> {
+    // Lexing is linear (and the URI limit bounds the text), so the terms are counted
+    // first: their number is the more telling limit for a filter that exceeds both.
     let toks = lex(text)?;
     if toks.is_empty() {
         return Err(ODataError::bad_request("The $filter expression is empty."));
     }
+    limits::check("$filter", term_count(&toks), "terms", MAX_FILTER_TERMS)?;
+    let chars = text.chars().count();
+    limits::check("$filter", chars, "characters", MAX_FILTER_CHARS)?;
     let mut p = Parser {
         text,
         toks,
@@ -48,6 +53,17 @@ pub(crate) fn parse_filter(
         return Err(p.syntax_at(t.start, &format!("unexpected '{}'", &text[t.start..t.end])));
     }
     Ok(expr)
+}
+
+/// The operands of the `and`/`or` chains at every level: one more than the connectives.
+/// Counted on the tokens (quoted text is one token), so the whole filter is measured and
+/// the message can say how many terms it has.
+fn term_count(toks: &[Token]) -> usize {
+    let connectives = toks
+        .iter()
+        .filter(|t| matches!(&t.tok, Tok::Ident(w) if w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or")))
+        .count();
+    connectives + 1
 }
 
 /// A lambda variable in scope and what it ranges over.
@@ -109,10 +125,10 @@ impl<'s> Parser<'_, 's> {
     }
     fn enter(&mut self) -> Result<(), ODataError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(ODataError::bad_request(
-                "The $filter expression is nested too deeply.",
-            ));
+        if self.depth > MAX_FILTER_DEPTH {
+            return Err(ODataError::bad_request(format!(
+                "$filter is nested too deeply: more than {MAX_FILTER_DEPTH} levels of parentheses, 'not' and lambdas; at most {MAX_FILTER_DEPTH} are allowed."
+            )));
         }
         Ok(())
     }
@@ -285,6 +301,12 @@ impl<'s> Parser<'_, 's> {
                 continue;
             }
             self.expect(close, "',' or the end of the 'in' list")?;
+            limits::check(
+                &format!("The 'in' list of '{}'", path.text()),
+                values.len(),
+                "values",
+                MAX_IN_VALUES,
+            )?;
             return Ok(Expr::In {
                 left: path.finish(),
                 values,

@@ -1,8 +1,9 @@
 //! `$select`, `$expand` and `$orderby`: comma-separated lists of paths, each checked
-//! against the entity type.
+//! against the entity type, and each list bounded in length (`limits.rs`).
 
 use super::bind::{unknown_property, Clause, Kind, PathBuilder};
 use super::lexer::{lex, Tok};
+use super::limits::{self, MAX_EXPAND_ITEMS, MAX_ORDERBY_ITEMS, MAX_SELECT_ITEMS};
 use crate::schema::{EntityType, Schema, StructuredType};
 use crate::{ExpandItem, ODataError, OrderBy, SelectItem};
 
@@ -20,6 +21,8 @@ pub(crate) fn parse_select(
     schema: &Schema,
     ty: &EntityType,
 ) -> Result<Vec<SelectItem>, ODataError> {
+    let items = text.split(',').count();
+    limits::check("$select", items, "items", MAX_SELECT_ITEMS)?;
     let mut out: Vec<SelectItem> = Vec::new();
     for raw in text.split(',') {
         let item = raw.trim();
@@ -93,8 +96,10 @@ pub(crate) fn parse_expand(
     schema: &Schema,
     ty: &EntityType,
 ) -> Result<Vec<ExpandItem>, ODataError> {
+    let items = split_top(text, ',')?;
+    limits::check("$expand", items.len(), "items", MAX_EXPAND_ITEMS)?;
     let mut out: Vec<ExpandItem> = Vec::new();
-    for raw in split_top(text, ',')? {
+    for raw in items {
         let raw = raw.trim();
         let (name, options) = match raw.find('(') {
             Some(open) => {
@@ -209,6 +214,8 @@ pub(crate) fn parse_orderby(
     schema: &Schema,
     ty: &EntityType,
 ) -> Result<Vec<OrderBy>, ODataError> {
+    let items = text.split(',').count();
+    limits::check("$orderby", items, "items", MAX_ORDERBY_ITEMS)?;
     let mut out = Vec::new();
     for raw in text.split(',') {
         let toks = lex(raw)?;

@@ -130,12 +130,16 @@ fn option_names_and_decoding() {
     assert!(q.filter.is_some());
     assert_eq!(q.select.unwrap().len(), 1);
     assert_eq!(q.top, Some(2));
-    // `+` is a literal plus, not a space.
-    assert!(users("$filter=primaryRole+eq+'student'").is_err());
+    // `+` is a space (form encoding, as curl and Python `requests` send it); `%2B` a plus.
+    assert_eq!(
+        users("$filter=primaryRole+eq+'student'").unwrap(),
+        users("$filter=primaryRole%20eq%20'student'").unwrap()
+    );
     assert!(matches!(
-        users("$filter=displayName%20eq%20'a+b'").unwrap().filter.unwrap(),
-        Expr::Compare { right: Literal::String(ref v), .. } if v == "a+b"
+        users("$filter=displayName+eq+'a%2Bb+c'").unwrap().filter.unwrap(),
+        Expr::Compare { right: Literal::String(ref v), .. } if v == "a+b c"
     ));
+    assert_eq!(decode_component("%24top+x%2b").unwrap(), "$top x+");
     assert!(
         users("$filter=displayName eq 'a'&filter=displayName eq 'b'")
             .unwrap_err()

@@ -8,8 +8,10 @@
 //!    extractor rejections, 405 from method routers, 413 from the body limit) is rewritten
 //!    into one, so clients only ever see `{"error":{...}}` with a JSON content type;
 //! 4. catch-panic → 500 envelope;
-//! 5. the body limit (`config.body_limit`);
-//! 6. `//` collapsing, before the router sees the path.
+//! 5. the URI and header limits (414, 431) and the body limit (`config.body_limit`, 413,
+//!    with the oversized body drained first), all in `bounds.rs`;
+//! 6. `HEAD` refused with 405 like any method a route does not allow;
+//! 7. `//` collapsing, before the router sees the path.
 
 use std::any::Any;
 
@@ -21,7 +23,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -50,7 +51,9 @@ pub fn apply(routes: Router, config: &Config) -> Router {
         )
         .layer(from_fn_with_state(limit, graph_errors))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(from_fn(super::bounds::bounded_head))
+        .layer(from_fn(refuse_head))
+        .layer(from_fn_with_state(limit, super::bounds::bounded_body))
         // axum's extractors carry their own (2 MB) limit; align it with ours.
         .layer(DefaultBodyLimit::max(limit))
         .map_request(collapse_slashes)
@@ -181,11 +184,9 @@ fn envelope_for(status: StatusCode, method: &Method, text: &str, limit: usize) -
         StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(format!(
             "The HTTP method '{method}' is not allowed for the requested resource."
         )),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            status,
-            "requestEntityTooLarge",
-            format!("The request body is larger than the limit of {limit} bytes."),
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(limit),
+        StatusCode::URI_TOO_LONG => super::bounds::uri_too_long(None),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => super::bounds::headers_too_large(None),
         // Graph reports body content errors as 400, never 422.
         StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
             ApiError::bad_request(or("The request is invalid."))
@@ -217,6 +218,40 @@ fn envelope_for(status: StatusCode, method: &Method, text: &str, limit: usize) -
             or(s.canonical_reason().unwrap_or("Error")),
         ),
     }
+}
+
+/// `HEAD` is not part of the Graph API, but axum answers it on every `GET` route by running
+/// the `GET` handler (which may issue sign-in tickets or read the audit log). The request
+/// goes on under a method no route allows, so each route answers its own 405 and `Allow`;
+/// `HEAD` is taken out of that list.
+async fn refuse_head(mut req: Request, next: Next) -> Response {
+    if req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    *req.method_mut() = Method::from_bytes(b"HEAD-REFUSED").unwrap_or(Method::TRACE);
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return resp;
+    }
+    let allow: Vec<String> = resp
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty() && !m.eq_ignore_ascii_case("HEAD"))
+        .map(str::to_string)
+        .collect();
+    let allow = allow.join(", ");
+    let mut out = ApiError::method_not_allowed(format!(
+        "The HTTP method 'HEAD' is not allowed on this resource; allowed: {allow}."
+    ))
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&allow) {
+        out.headers_mut().insert(header::ALLOW, v);
+    }
+    out
 }
 
 /// `Request Timeout` → `requestTimeout`.

@@ -273,6 +273,13 @@ pub fn user_body(nick: &str, role: &str) -> Value {
     })
 }
 
+/// `user_body` for a user of tenant B: its principal name uses B's verified domain.
+pub fn user_body_b(nick: &str, role: &str) -> Value {
+    let mut body = user_body(nick, role);
+    body["userPrincipalName"] = json!(format!("{nick}@b.example.edu"));
+    body
+}
+
 /// The `value` array of a collection response.
 pub fn values(v: &Value) -> Vec<Value> {
     v["value"].as_array().cloned().unwrap_or_default()

@@ -6,7 +6,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use edugraph_edu::roster::{self, CreateContext, Prepared, RuleError};
+use edugraph_edu::roster::{self, CreateContext, Directory, Prepared, RuleError};
 use edugraph_store::{EntityKind, StoreError};
 use serde_json::Value;
 
@@ -56,6 +56,7 @@ pub async fn get_with_context(
 /// `POST /education/{set}`: 201 with the entity and its `Location`.
 pub async fn create(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
     let body = roster::parse_body(&ctx.body).map_err(rule_error)?;
+    let domains = verified_domains(ctx, kind, &body).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = ctx.state.clock().now();
     let prepared = roster::prepare_create(
@@ -66,6 +67,9 @@ pub async fn create(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
             id: &id,
             now,
             caller: &ctx.caller,
+            directory: Directory {
+                verified_domains: &domains,
+            },
         },
     )
     .map_err(rule_error)?;
@@ -112,6 +116,7 @@ pub async fn update_with_context(
     fragment: &str,
 ) -> ApiResult<Response> {
     let patch = roster::parse_body(&ctx.body).map_err(rule_error)?;
+    let domains = verified_domains(ctx, kind, &patch).await?;
     let existing = ctx
         .store()
         .get(ctx.tenant(), kind, id)
@@ -120,8 +125,11 @@ pub async fn update_with_context(
     let existing: Value = serde_json::from_str(&existing.json)
         .map_err(|_| ApiError::internal("A stored document is not valid JSON."))?;
     let now = ctx.state.clock().now();
-    let prepared =
-        roster::prepare_update(ctx.schema, kind, &existing, patch, now).map_err(rule_error)?;
+    let directory = Directory {
+        verified_domains: &domains,
+    };
+    let prepared = roster::prepare_update(ctx.schema, kind, &existing, patch, now, directory)
+        .map_err(rule_error)?;
     let hash = hash_of(&prepared).await?;
     let stored = ctx
         .store()
@@ -164,6 +172,22 @@ fn forget_account(ctx: &Ctx, kind: EntityKind, id: &str) {
     if kind == EntityKind::User {
         ctx.state.accounts().forget(ctx.tenant(), id);
     }
+}
+
+/// The tenant's verified domains (today its one recorded domain), read only when the
+/// body sets a user principal name, the one rule that needs them.
+async fn verified_domains(
+    ctx: &Ctx,
+    kind: EntityKind,
+    body: &serde_json::Map<String, Value>,
+) -> ApiResult<Vec<String>> {
+    if kind != EntityKind::User || !body.contains_key("userPrincipalName") {
+        return Ok(Vec::new());
+    }
+    Ok(super::directory::tenant_domain(ctx)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 async fn hash_of(prepared: &Prepared) -> ApiResult<Option<String>> {

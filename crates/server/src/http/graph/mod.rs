@@ -111,13 +111,9 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
             0 => usize::MAX,
             n => n,
         };
-        axum::body::to_bytes(body, limit).await.map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                format!("The request body exceeds the limit of {limit} bytes."),
-            )
-        })?
+        axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| ApiError::payload_too_large(limit))?
     } else {
         Default::default()
     };
