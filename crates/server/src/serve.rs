@@ -13,7 +13,8 @@ use edugraph_edu::SystemClock;
 use edugraph_store::Store;
 use tokio::net::TcpListener;
 
-use crate::auth::{password, Keys};
+use crate::auth::password::Hashing;
+use crate::auth::Keys;
 use crate::config::Config;
 use crate::AppState;
 
@@ -50,7 +51,14 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let state = build_state(config).await?;
     if state.config().dev {
         let config = state.config();
-        let summary = seed_demo(state.store(), config.seed, config.demo_size, false).await?;
+        let summary = seed_demo_bounded(
+            state.store(),
+            state.hashing(),
+            config.seed,
+            config.demo_size,
+            false,
+        )
+        .await?;
         let banner = crate::cli::dev_banner(&state, &summary).await?;
         println!("{banner}");
     }
@@ -195,6 +203,18 @@ pub async fn seed_demo(
     size: DemoSize,
     reset: bool,
 ) -> anyhow::Result<SeedSummary> {
+    // Outside a server (tests, tools) this process has no other Argon2 work to share with.
+    seed_demo_bounded(store, &Hashing::new(1, 0), seed, size, reset).await
+}
+
+/// [`seed_demo`] with the personas' passwords hashed under a server's own bound.
+pub async fn seed_demo_bounded(
+    store: &dyn Store,
+    hashing: &Hashing,
+    seed: u64,
+    size: DemoSize,
+    reset: bool,
+) -> anyhow::Result<SeedSummary> {
     let plan = DemoPlan::new(seed, size);
     let tenant = plan.tenant.id.clone();
     store
@@ -229,9 +249,10 @@ pub async fn seed_demo(
         .context("cannot load the demo tenant")?;
     drop(batches);
     for (user_id, plain) in &plan.passwords {
-        let hash = password::hash_password(plain)
+        let hash = hashing
+            .hash_waiting(plain)
             .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .map_err(|e| anyhow::anyhow!("cannot hash a demo password: {e:?}"))?;
         store.set_password_hash(&tenant, user_id, &hash).await?;
     }
     tracing::info!(tenant.id = %tenant, entities, links, size = %size, seed, "demo tenant seeded");

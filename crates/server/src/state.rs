@@ -1,11 +1,13 @@
 //! The one application state shared by every handler: configuration, the store, the
-//! clock and the token keys. Cloned per request (an `Arc` inside).
+//! clock, the token keys and the bound on password hashing. Cloned per request (an
+//! `Arc` inside).
 
 use std::sync::Arc;
 
 use edugraph_edu::Clock;
 use edugraph_store::Store;
 
+use crate::auth::password::Hashing;
 use crate::auth::Keys;
 use crate::config::Config;
 
@@ -17,11 +19,15 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub keys: Keys,
+    /// The one bound on Argon2 work in this process.
+    pub hashing: Hashing,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>, keys: Keys) -> Self {
+        let hashing = Hashing::from_config(&config);
         Self(Arc::new(Inner {
+            hashing,
             config,
             store,
             clock,
@@ -42,5 +48,8 @@ impl AppState {
     }
     pub fn keys(&self) -> &Keys {
         &self.0.keys
+    }
+    pub fn hashing(&self) -> &Hashing {
+        &self.0.hashing
     }
 }
