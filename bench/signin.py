@@ -101,7 +101,8 @@ class Server:
         try:
             conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()
-            return resp.status, dict(resp.getheaders()), resp.read().decode("utf-8", "replace")
+            headers = {k.lower(): v for k, v in resp.getheaders()}
+            return resp.status, headers, resp.read().decode("utf-8", "replace")
         finally:
             if own:
                 conn.close()
@@ -165,7 +166,7 @@ def burst(server, tenant, app, users):
         status, headers, body = server.request("POST", path, token_form(app, users[i], "Wrong-pass-1!"),
                                                FORM_HEADERS, conn=conns[i])
         code = (json.loads(body).get("error_codes") or [0])[0] if body.startswith("{") else 0
-        answers[i] = (status, code, headers.get("Retry-After"))
+        answers[i] = (status, code, headers.get("retry-after"))
 
     began = time.time()
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(users))]
@@ -232,7 +233,7 @@ def page_series(server, tenant, app, known, unknown):
     status, headers, page = server.request("GET", f"{path}?{query}", conn=conn)
     if status != 200:
         raise SystemExit(f"the sign-in page answered {status}: {page[:300]}")
-    cookie = headers.get("Set-Cookie", headers.get("set-cookie", "")).split(";")[0]
+    cookie = headers.get("set-cookie", "").split(";")[0]
     state = {"fields": hidden_fields(page)}
     statuses = set()
 

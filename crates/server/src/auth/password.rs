@@ -7,16 +7,18 @@
 //! and at most `queue` more wait; anything past that is refused at once with [`Busy`],
 //! which the endpoints answer with 503 and `Retry-After` before they write anything.
 //! The work runs on the blocking pool and keeps its permit until Argon2 returns, so a
-//! client that hangs up mid-hash cannot free its slot early.
+//! client that hangs up mid-hash cannot free its slot early. Argon2's working memory is
+//! allocated once per permit and reused: freed 19 MB buffers otherwise linger in the
+//! allocator's per-thread arenas, and a burst kept hundreds of megabytes resident.
 //!
 //! Checking a password for an account that does not exist (or has no password) verifies
 //! against a fixed dummy hash with the same parameters, so it costs what a real one does.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;
@@ -67,6 +69,8 @@ pub struct Hashing {
     places: Arc<Semaphore>,
     /// `concurrency` permits to run; holders of a place wait here for their turn.
     running: Arc<Semaphore>,
+    /// Working memory of finished runs, taken by the next ones (at most `concurrency`).
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
     verifications: AtomicU64,
 }
 
@@ -77,6 +81,7 @@ impl Hashing {
         Hashing {
             places: Arc::new(Semaphore::new(concurrency.saturating_add(queue))),
             running: Arc::new(Semaphore::new(concurrency)),
+            memory: Arc::default(),
             verifications: AtomicU64::new(0),
         }
     }
@@ -123,7 +128,7 @@ impl Hashing {
         password: &str,
     ) -> Result<String, HashError> {
         let password = password.to_owned();
-        self.run(admission, move || hash_blocking(&password))
+        self.run(admission, move |memory| hash_blocking(&password, memory))
             .await
             .ok_or(HashError::Failed)?
     }
@@ -136,10 +141,10 @@ impl Hashing {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let (password, hash) = (password.to_owned(), hash.map(str::to_owned));
         let matched = self
-            .run(Some(admission), move || match hash {
-                Some(hash) => verify_blocking(&password, &hash),
+            .run(Some(admission), move |memory| match hash {
+                Some(hash) => verify_blocking(&password, &hash, memory),
                 None => {
-                    let _ = verify_blocking(&password, dummy_hash());
+                    let _ = verify_blocking(&password, dummy_hash(memory), memory);
                     false
                 }
             })
@@ -147,19 +152,25 @@ impl Hashing {
         Ok(matched.unwrap_or(false))
     }
 
-    /// Runs `work` on the blocking pool once a run permit is free; both the permit and
-    /// the place move into the blocking task, so they are released when Argon2 is done,
-    /// even if the caller stopped waiting. `None` when the task failed.
+    /// Runs `work` on the blocking pool once a run permit is free, with a working memory
+    /// buffer; the permit, the place and the buffer move into the blocking task, so they
+    /// are released when Argon2 is done, even if the caller stopped waiting. `None` when
+    /// the task failed.
     async fn run<T: Send + 'static>(
         &self,
         admission: Option<Admission>,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Option<T> {
         // The semaphore is never closed, so acquiring only fails if that changes.
         let permit = self.running.clone().acquire_owned().await.ok()?;
+        let pool = self.memory.clone();
         tokio::task::spawn_blocking(move || {
             let _held = (permit, admission);
-            work()
+            let taken = pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let mut memory = taken.unwrap_or_default();
+            let out = work(&mut memory);
+            pool.lock().unwrap_or_else(|p| p.into_inner()).push(memory);
+            out
         })
         .await
         .map_err(|e| tracing::error!(error = %e, "password hashing task failed"))
@@ -167,33 +178,86 @@ impl Hashing {
     }
 }
 
-fn verify_blocking(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
+fn verify_blocking(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        parsed
+            .version
+            .map_or(Ok(Version::default()), Version::try_from),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params);
+    compute(&argon2, password, salt, expected.len(), memory).is_ok_and(|out| out == expected)
+}
+
+/// Argon2 of `password` into an output of `len` bytes, in the reused `memory`.
+fn compute(
+    argon2: &Argon2<'_>,
+    password: &str,
+    salt: &[u8],
+    len: usize,
+    memory: &mut Vec<Block>,
+) -> Result<Output, HashError> {
+    let blocks = argon2.params().block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    Output::init_with(len, |out| {
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..])
+            .map_err(Into::into)
+    })
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        HashError::Failed
     })
 }
 
 /// The hash unknown accounts are checked against: a random password hashed once per
 /// process with the same parameters as every real hash.
-fn dummy_hash() -> &'static str {
+fn dummy_hash(memory: &mut Vec<Block>) -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let secret = SaltString::generate(&mut rand::rngs::OsRng);
-        hash_blocking(secret.as_str()).unwrap_or_default()
+        hash_blocking(secret.as_str(), memory).unwrap_or_default()
     })
 }
 
-fn hash_blocking(password: &str) -> Result<String, HashError> {
+/// A PHC string with Argon2's default (recommended) algorithm, version and parameters.
+fn hash_blocking(password: &str, memory: &mut Vec<Block>) -> Result<String, HashError> {
+    let argon2 = Argon2::default();
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            HashError::Failed
-        })
+    let mut salt_bytes = [0u8; 64];
+    let failed = |e: argon2::password_hash::Error| {
+        tracing::error!(error = %e, "password hashing failed");
+        HashError::Failed
+    };
+    let raw_salt = salt.as_salt().decode_b64(&mut salt_bytes).map_err(failed)?;
+    let len = argon2
+        .params()
+        .output_len()
+        .unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = compute(&argon2, password, raw_salt, len, memory)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::default().ident(),
+        version: Some(Version::default().into()),
+        params: ParamsString::try_from(argon2.params()).map_err(failed)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
 }
 
 #[cfg(test)]
@@ -220,6 +284,26 @@ mod tests {
         assert_eq!(hashing.verifications(), 3);
     }
 
+    /// Hashes made by the argon2 crate's own hasher (all stored passwords so far) verify,
+    /// and ours verify with it.
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let theirs = Argon2::default()
+            .hash_password(b"Old pw 1!", &salt)
+            .unwrap()
+            .to_string();
+        let hashing = Hashing::new(1, 0);
+        assert_eq!(hashing.verify("Old pw 1!", Some(&theirs)).await, Ok(true));
+        assert_eq!(hashing.verify("Old pw 2!", Some(&theirs)).await, Ok(false));
+        let ours = hashing.hash("New pw 1!").await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"New pw 1!", &parsed)
+            .is_ok());
+    }
+
     #[tokio::test]
     async fn a_missing_hash_is_checked_against_the_dummy_and_never_matches() {
         let hashing = Hashing::new(1, 0);
@@ -231,7 +315,10 @@ mod tests {
             .params
             .to_string();
         assert_eq!(
-            PasswordHash::new(dummy_hash()).unwrap().params.to_string(),
+            PasswordHash::new(dummy_hash(&mut Vec::new()))
+                .unwrap()
+                .params
+                .to_string(),
             real
         );
     }
