@@ -7,6 +7,9 @@
 #   scripts/bench.sh b          only (b): the generated district
 #   scripts/bench.sh token      only (t): client_credentials issuance, and (a)'s read
 #                               with a token from the token endpoint (bench/token.sh)
+#   scripts/bench.sh s          only (s): sign-in cost: peak memory of a 200-request
+#                               wrong-password burst, and known vs unknown account
+#                               latency (bench/signin.py)
 #
 # (a) `serve --dev --demo-size small` on SQLite (a file in a temporary data folder); wrk
 #     at 32 connections against GET /_edugraph/version (static JSON) and then against an
@@ -22,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-parts=${1:-abt}
+parts=${1:-abts}
 duration=${BENCH_DURATION:-10s}
 threads=2
 connections=32
@@ -202,6 +205,11 @@ fi
 if [[ $parts == *t* ]]; then
   echo "== bench (t): tokens"
   EDUGRAPH_BENCH_BIN="$bin" bench/token.sh "$out/results.md"
+fi
+
+if [[ $parts == *s* ]]; then
+  echo "== bench (s): sign-in cost"
+  python3 bench/signin.py "$bin" "$out/results.md"
 fi
 
 echo

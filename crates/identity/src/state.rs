@@ -1,5 +1,7 @@
 //! The one application state shared by every handler: configuration, the store, the
-//! clock, the token keys and the account-state cache of delegated callers. Cloned per request (an `Arc` inside).
+//! clock, the token keys, the recorded tenant issuers, the account-state cache of
+//! delegated callers and the bound on password hashing. Cloned per request (an `Arc`
+//! inside).
 
 use std::sync::Arc;
 
@@ -8,6 +10,7 @@ use edugraph_store::Store;
 
 use crate::auth::accounts::Accounts;
 use crate::auth::issuers::IssuerCache;
+use crate::auth::password::Hashing;
 use crate::auth::Keys;
 use edugraph_platform::config::Config;
 
@@ -24,11 +27,15 @@ pub struct Inner {
     /// Delegated callers' account state (enabled, present), briefly cached; per
     /// server state (not in `Keys`, which tests share between servers).
     pub accounts: Accounts,
+    /// The one bound on Argon2 work in this process.
+    pub hashing: Hashing,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>, keys: Keys) -> Self {
+        let hashing = Hashing::from_config(&config);
         Self(Arc::new(Inner {
+            hashing,
             config,
             store,
             clock,
@@ -57,5 +64,8 @@ impl AppState {
     }
     pub fn accounts(&self) -> &Accounts {
         &self.0.accounts
+    }
+    pub fn hashing(&self) -> &Hashing {
+        &self.0.hashing
     }
 }

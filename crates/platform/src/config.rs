@@ -52,6 +52,10 @@ pub struct Config {
     pub login_failures_per_account: u32,
     pub login_failures_per_address: u32,
     pub login_window_secs: u64,
+    /// Argon2 password hashes and verifications run at once (0: one per CPU core), and
+    /// how many more may wait; past both, sign-ins and password writes answer 503.
+    pub hash_concurrency: usize,
+    pub hash_queue: usize,
     /// Identity providers whose tokens are accepted besides ours.
     pub external_issuers: Vec<ExternalIssuer>,
 }
@@ -105,6 +109,8 @@ impl Default for Config {
             login_failures_per_account: 10,
             login_failures_per_address: 100,
             login_window_secs: 300,
+            hash_concurrency: 0,
+            hash_queue: 16,
             external_issuers: Vec::new(),
         }
     }
@@ -136,6 +142,8 @@ pub struct Layer {
     pub login_failures_per_account: Option<u32>,
     pub login_failures_per_address: Option<u32>,
     pub login_window_secs: Option<u64>,
+    pub hash_concurrency: Option<usize>,
+    pub hash_queue: Option<usize>,
     pub external_issuers: Option<Vec<ExternalIssuer>>,
 }
 
@@ -185,6 +193,12 @@ impl Layer {
                 .transpose()?,
             login_window_secs: get("EDUGRAPH_LOGIN_WINDOW_SECS")
                 .map(|v| parse_num("EDUGRAPH_LOGIN_WINDOW_SECS", &v))
+                .transpose()?,
+            hash_concurrency: get("EDUGRAPH_HASH_CONCURRENCY")
+                .map(|v| parse_num("EDUGRAPH_HASH_CONCURRENCY", &v))
+                .transpose()?,
+            hash_queue: get("EDUGRAPH_HASH_QUEUE")
+                .map(|v| parse_num("EDUGRAPH_HASH_QUEUE", &v))
                 .transpose()?,
             external_issuers: None,
         })
@@ -262,6 +276,8 @@ impl Config {
             login_failures_per_account,
             login_failures_per_address,
             login_window_secs,
+            hash_concurrency,
+            hash_queue,
             external_issuers
         );
         if let Some(token) = layer.operator_token {

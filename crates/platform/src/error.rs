@@ -18,6 +18,8 @@ pub struct ApiError {
     pub inner_code: Option<String>,
     /// `WWW-Authenticate` header value for 401s.
     pub www_authenticate: Option<String>,
+    /// `Retry-After` seconds for 503s (SDKs honour it before retrying).
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -30,6 +32,7 @@ impl ApiError {
             message: message.into(),
             inner_code: None,
             www_authenticate: None,
+            retry_after: None,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -72,6 +75,16 @@ impl ApiError {
         )
     }
     pub const PAYLOAD_TOO_LARGE: &'static str = "requestEntityTooLarge";
+    /// 503 `serviceNotAvailable`: the request had no effect and may be retried.
+    pub fn service_unavailable(message: impl Into<String>, retry_after: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            message,
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
     pub fn with_inner_code(mut self, code: &str) -> Self {
         self.inner_code = Some(code.to_string());
         self
@@ -151,6 +164,9 @@ impl IntoResponse for ApiError {
             .and_then(|v| HeaderValue::from_str(v).ok())
         {
             headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

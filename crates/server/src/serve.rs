@@ -28,8 +28,14 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         true => {
             let config = state.config();
             Some(
-                crate::startup::seed_demo(state.store(), config.seed, config.demo_size, false)
-                    .await?,
+                crate::startup::seed_demo_bounded(
+                    state.store(),
+                    state.hashing(),
+                    config.seed,
+                    config.demo_size,
+                    false,
+                )
+                .await?,
             )
         }
         false => None,

@@ -9,7 +9,8 @@ use edugraph_edu::demo::{DemoPlan, DemoSize};
 use edugraph_edu::SystemClock;
 use edugraph_store::Store;
 
-use crate::auth::{password, Keys};
+use crate::auth::password::Hashing;
+use crate::auth::Keys;
 use crate::config::Config;
 use crate::AppState;
 
@@ -55,6 +56,18 @@ pub async fn seed_demo(
     size: DemoSize,
     reset: bool,
 ) -> anyhow::Result<SeedSummary> {
+    // Outside a server (tests, tools) this process has no other Argon2 work to share with.
+    seed_demo_bounded(store, &Hashing::new(1, 0), seed, size, reset).await
+}
+
+/// [`seed_demo`] with the personas' passwords hashed under a server's own bound.
+pub async fn seed_demo_bounded(
+    store: &dyn Store,
+    hashing: &Hashing,
+    seed: u64,
+    size: DemoSize,
+    reset: bool,
+) -> anyhow::Result<SeedSummary> {
     let plan = DemoPlan::new(seed, size);
     let tenant = plan.tenant.id.clone();
     store
@@ -89,9 +102,10 @@ pub async fn seed_demo(
         .context("cannot load the demo tenant")?;
     drop(batches);
     for (user_id, plain) in &plan.passwords {
-        let hash = password::hash_password(plain)
+        let hash = hashing
+            .hash_waiting(plain)
             .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .map_err(|e| anyhow::anyhow!("cannot hash a demo password: {e:?}"))?;
         store.set_password_hash(&tenant, user_id, &hash).await?;
     }
     tracing::info!(tenant.id = %tenant, entities, links, size = %size, seed, "demo tenant seeded");

@@ -335,21 +335,18 @@ pub async fn authorize_post(
             return flow::error_page(e.status, "Something went wrong", &e.message, None)
         }
         Err(e) => {
-            let status = if e.retry_after.is_some() {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::OK
-            };
-            return form(
-                &state,
-                &target,
-                &app,
-                t,
-                &cookie,
-                username,
-                Some(&e.description()),
-                status,
-            );
+            return signin::page_refusal(&e, |status| {
+                form(
+                    &state,
+                    &target,
+                    &app,
+                    t,
+                    &cookie,
+                    username,
+                    Some(&e.description()),
+                    status,
+                )
+            })
         }
     };
     let st = t.state.as_deref();

@@ -218,21 +218,18 @@ async fn admin_sign_in(
             return flow::error_page(e.status, "Something went wrong", &e.message, None)
         }
         Err(e) => {
-            let status = if e.retry_after.is_some() {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::OK
-            };
-            return sign_in_form(
-                state,
-                target,
-                app,
-                t,
-                cookie,
-                username,
-                Some(&e.description()),
-                status,
-            );
+            return signin::page_refusal(&e, |status| {
+                sign_in_form(
+                    state,
+                    target,
+                    app,
+                    t,
+                    cookie,
+                    username,
+                    Some(&e.description()),
+                    status,
+                )
+            })
         }
     };
     if !is_admin(state, runtime, &user) {

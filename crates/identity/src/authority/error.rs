@@ -74,9 +74,31 @@ impl OAuthError {
         e
     }
 
+    /// Too many passwords are being checked at once (see `auth::password`): 503 with
+    /// `Retry-After`; nothing was checked, so the attempt does not count as a failure.
+    pub fn busy() -> Self {
+        let mut e = Self::new(
+            "temporarily_unavailable",
+            90006,
+            format!(
+                "The service is temporarily unavailable: too many sign-ins are being checked at once. Try again in {} seconds.",
+                crate::auth::password::RETRY_AFTER_SECS
+            ),
+        );
+        e.status = StatusCode::SERVICE_UNAVAILABLE;
+        e.retry_after = Some(crate::auth::password::RETRY_AFTER_SECS);
+        e
+    }
+
     /// `AADSTS{code}: {message}`, the form both the JSON body and redirects carry.
     pub fn description(&self) -> String {
         format!("AADSTS{}: {}", self.code, self.message)
+    }
+}
+
+impl From<crate::auth::password::Busy> for OAuthError {
+    fn from(_: crate::auth::password::Busy) -> Self {
+        OAuthError::busy()
     }
 }
 

@@ -2,6 +2,9 @@
 //! a sliding window; past the limit, further sign-ins for that key are refused (even with
 //! the right password) until old failures leave the window, as Entra's smart lockout does.
 //! Only failures count, so busy automation that signs in correctly is never throttled.
+//! An attempt is counted (reserved) before its password is checked, in the same step as
+//! the limit check, and taken back if it did not fail: however many attempts arrive at
+//! once, at most the limit of them reach Argon2.
 //!
 //! The counters live in this process's memory: several server processes behind one load
 //! balancer each count on their own, and a restart forgets them.
@@ -52,45 +55,66 @@ impl Limiter {
         format!("i:{address}")
     }
 
-    /// Refuses when either key has reached its limit within the window.
-    pub fn check(&self, account: &str, address: &str, now: i64) -> Result<(), Throttled> {
+    /// Counts an attempt against both keys, or refuses when either has reached its limit
+    /// within the window. Check and count are one step under the lock, so concurrent
+    /// attempts cannot all pass before the first failure is recorded: the reservation
+    /// counts like a failure until [`Limiter::release`] takes it back.
+    pub fn reserve(
+        &self,
+        account: &str,
+        address: &str,
+        now: i64,
+    ) -> Result<Reservation, Throttled> {
+        let reservation = Reservation {
+            keys: [Self::account_key(account), Self::address_key(address)],
+            at: now,
+        };
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let window = self.limits.window_secs;
-        let mut over = |key: String, limit: u32| -> Option<u64> {
-            let times = map.get_mut(&key)?;
+        let limits = [self.limits.per_account, self.limits.per_address];
+        for (key, limit) in reservation.keys.iter().zip(limits) {
+            let Some(times) = map.get_mut(key) else {
+                continue;
+            };
             while times.front().is_some_and(|t| *t <= now - window) {
                 times.pop_front();
             }
-            let oldest = *times.front()?;
-            (times.len() >= limit as usize)
-                .then(|| u64::try_from(oldest + window - now).unwrap_or(1).max(1))
-        };
-        if let Some(retry_after) = over(Self::account_key(account), self.limits.per_account) {
-            return Err(Throttled::Account { retry_after });
+            if let (Some(oldest), true) = (times.front(), times.len() >= limit as usize) {
+                let retry_after = u64::try_from(oldest + window - now).unwrap_or(1).max(1);
+                return Err(if key.starts_with("a:") {
+                    Throttled::Account { retry_after }
+                } else {
+                    Throttled::Address { retry_after }
+                });
+            }
         }
-        if let Some(retry_after) = over(Self::address_key(address), self.limits.per_address) {
-            return Err(Throttled::Address { retry_after });
-        }
-        Ok(())
-    }
-
-    /// Counts a failed sign-in against both keys.
-    pub fn failed(&self, account: &str, address: &str, now: i64) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_KEYS {
-            let window = self.limits.window_secs;
             map.retain(|_, times| times.back().is_some_and(|t| *t > now - window));
             if map.len() >= MAX_KEYS {
                 map.clear();
             }
         }
-        for key in [Self::account_key(account), Self::address_key(address)] {
-            let times = map.entry(key).or_default();
-            times.push_back(now);
-            // Never keep more than the larger limit needs.
-            let cap = self.limits.per_account.max(self.limits.per_address) as usize;
-            while times.len() > cap {
-                times.pop_front();
+        for key in &reservation.keys {
+            map.entry(key.clone()).or_default().push_back(now);
+        }
+        Ok(reservation)
+    }
+
+    /// Takes back a reservation whose attempt did not fail (it signed in, or no password
+    /// was checked): only failures keep counting. Dropping a reservation keeps it.
+    pub fn release(&self, reservation: Reservation) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &reservation.keys {
+            let Some(times) = map.get_mut(key) else {
+                continue;
+            };
+            // Entries with the same time are interchangeable; the window may have
+            // dropped this one already.
+            if let Some(i) = times.iter().rposition(|t| *t == reservation.at) {
+                times.remove(i);
+            }
+            if times.is_empty() {
+                map.remove(key);
             }
         }
     }
@@ -98,7 +122,18 @@ impl Limiter {
 
 /// The client's address: the peer of the connection, or the address a trusted proxy
 /// forwarded (`X-Forwarded-For` / `Forwarded` from any other peer is ignored; see
-/// `http::forwarded`). In-process requests without a connection are `unknown`.
+/// `platform::forwarded`). In-process requests without a connection are `unknown`.
+/// One attempt counted by [`Limiter::reserve`].
+#[derive(Debug)]
+#[must_use = "an attempt that did not fail must be released"]
+pub struct Reservation {
+    keys: [String; 2],
+    at: i64,
+}
+
+/// The client's address: the peer of the connection (proxies are not trusted, so
+/// `X-Forwarded-For` is ignored). In-process requests without a connection are
+/// `unknown`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddr(pub String);
 
@@ -117,6 +152,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Barrier};
 
     fn limiter() -> Limiter {
         Limiter::new(Limits {
@@ -130,27 +166,68 @@ mod tests {
     fn an_account_locks_after_its_limit_and_unlocks_when_the_window_passes() {
         let l = limiter();
         for i in 0..3 {
-            assert!(l.check("Ada@x.edu", "1.1.1.1", 100 + i).is_ok());
-            l.failed("ada@x.edu", "1.1.1.1", 100 + i);
+            let _failed = l.reserve("Ada@x.edu", "1.1.1.1", 100 + i).unwrap();
         }
         assert_eq!(
-            l.check("ADA@x.edu", "2.2.2.2", 110),
-            Err(Throttled::Account { retry_after: 50 })
+            l.reserve("ADA@x.edu", "2.2.2.2", 110).unwrap_err(),
+            Throttled::Account { retry_after: 50 }
         );
-        assert!(l.check("bob@x.edu", "2.2.2.2", 110).is_ok());
-        assert!(l.check("ada@x.edu", "2.2.2.2", 161).is_ok());
+        assert!(l.reserve("bob@x.edu", "2.2.2.2", 110).is_ok());
+        assert!(l.reserve("ada@x.edu", "2.2.2.2", 161).is_ok());
     }
 
     #[test]
     fn an_address_is_limited_across_accounts() {
         let l = limiter();
         for i in 0..5 {
-            l.failed(&format!("user{i}@x.edu"), "9.9.9.9", 100);
+            let _failed = l
+                .reserve(&format!("user{i}@x.edu"), "9.9.9.9", 100)
+                .unwrap();
         }
         assert!(matches!(
-            l.check("new@x.edu", "9.9.9.9", 101),
+            l.reserve("new@x.edu", "9.9.9.9", 101),
             Err(Throttled::Address { .. })
         ));
-        assert!(l.check("new@x.edu", "8.8.8.8", 101).is_ok());
+        assert!(l.reserve("new@x.edu", "8.8.8.8", 101).is_ok());
+    }
+
+    #[test]
+    fn released_attempts_do_not_count() {
+        let l = limiter();
+        for _ in 0..10 {
+            let ok = l.reserve("ada@x.edu", "1.1.1.1", 100).unwrap();
+            l.release(ok);
+        }
+        for _ in 0..3 {
+            let _failed = l.reserve("ada@x.edu", "1.1.1.1", 100).unwrap();
+        }
+        assert!(l.reserve("ada@x.edu", "1.1.1.1", 100).is_err());
+    }
+
+    /// Racing threads: the old check-then-count let every one of them through before
+    /// the first failure was counted.
+    #[test]
+    fn concurrent_attempts_never_pass_the_limits() {
+        for (accounts, limit) in [(1, 3), (50, 5)] {
+            let l = Arc::new(limiter());
+            let threads = 64;
+            let start = Arc::new(Barrier::new(threads));
+            let handles: Vec<_> = (0..threads)
+                .map(|i| {
+                    let (l, start) = (l.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        let account = format!("user{}@x.edu", i % accounts);
+                        l.reserve(&account, "9.9.9.9", 100).is_ok()
+                    })
+                })
+                .collect();
+            let passed = handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|ok| *ok)
+                .count();
+            assert_eq!(passed, limit, "{accounts} account(s)");
+        }
     }
 }

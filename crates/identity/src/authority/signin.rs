@@ -2,8 +2,13 @@
 //! password grant, the authorize page and the admin-consent page. Throttled per account
 //! and per client address (see `ratelimit.rs`); every outcome is audited. Unknown users,
 //! users without a password and wrong passwords get the same answer (AADSTS50126), so
-//! the endpoint does not reveal which accounts exist.
+//! the endpoint does not reveal which accounts exist; and they take the same time: a
+//! missing account's password is checked against a dummy Argon2 hash (`auth::password`).
+//! The attempt is counted by the throttle before any password is checked, so a burst of
+//! concurrent attempts cannot run more Argon2 checks than the limits allow.
 
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
 use edugraph_store::{EntityKind, TenantRecord};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -14,7 +19,6 @@ use super::events::{self, Event};
 use super::ratelimit::{Limiter, Throttled};
 use super::tenant::{self, TenantRef};
 use crate::auth::issue::{resolve_user, IssueError};
-use crate::auth::password::verify_password;
 use crate::AppState;
 
 /// A signed-in (or token-holding) educationUser.
@@ -89,17 +93,7 @@ pub async fn sign_in(
     ctx: &Context<'_>,
 ) -> OAuthResult<User> {
     let username = username.trim();
-    let now = state.clock().now().unix_timestamp();
-    let result = attempt(
-        state,
-        limiter,
-        target,
-        username,
-        password,
-        ctx.client_ip,
-        now,
-    )
-    .await;
+    let result = attempt(state, limiter, target, username, password, ctx.client_ip).await;
     let (tenant, actor) = match &result {
         Ok(user) => (Some(user.tenant.id.clone()), user.id.clone()),
         Err(_) => (target.record().map(|t| t.id.clone()), username.to_string()),
@@ -130,56 +124,102 @@ pub async fn sign_in(
     result
 }
 
-async fn attempt(
+/// Checks the credentials with throttling, without auditing. Alone it serves a password
+/// grant on `common` naming a domain no tenant has: refused like an unknown user, after
+/// the same throttling and the same (dummy) password check.
+pub async fn attempt(
     state: &AppState,
     limiter: &Limiter,
     target: &TenantRef,
     username: &str,
     password: &str,
     ip: &str,
-    now: i64,
 ) -> OAuthResult<User> {
+    let username = username.trim();
+    let now = state.clock().now().unix_timestamp();
     if username.is_empty() {
         return Err(OAuthError::missing("username"));
     }
     if password.is_empty() {
         return Err(OAuthError::missing("password"));
     }
-    limiter.check(username, ip, now).map_err(throttled)?;
-    let fail = || {
-        limiter.failed(username, ip, now);
-        bad_credentials()
+    let reservation = limiter.reserve(username, ip, now).map_err(throttled)?;
+    let result = check(state, target, username, password).await;
+    // Only a wrong password (or no such account) keeps counting.
+    if !matches!(&result, Err(e) if *e == bad_credentials()) {
+        limiter.release(reservation);
+    }
+    result
+}
+
+/// Finds the account and checks its password. Every way of not having a usable account
+/// still checks the password against the dummy hash, so all refusals cost the same and
+/// a disabled account is told apart only after its password matched.
+async fn check(
+    state: &AppState,
+    target: &TenantRef,
+    username: &str,
+    password: &str,
+) -> OAuthResult<User> {
+    let account = find(state, target, username).await?;
+    let hash = match &account {
+        Some((tenant, id)) => state.store().password_hash(&tenant.id, id).await?,
+        None => None,
     };
+    let user = match &account {
+        Some((tenant, id)) => load_user(state, tenant, id).await?,
+        None => None,
+    };
+    let matched = state
+        .hashing()
+        .verify(password, user.as_ref().and(hash.as_deref()))
+        .await?;
+    match user {
+        Some(user) if matched && !user.enabled => Err(disabled()),
+        Some(user) if matched => Ok(user),
+        _ => Err(bad_credentials()),
+    }
+}
+
+/// The tenant and user id the sign-in name points at, if any.
+async fn find(
+    state: &AppState,
+    target: &TenantRef,
+    username: &str,
+) -> OAuthResult<Option<(TenantRecord, String)>> {
+    // Sign-in names are user principal names, never object ids.
+    if !username.contains('@') {
+        return Ok(None);
+    }
     let tenant = match target {
         TenantRef::One(t) => t.clone(),
         TenantRef::Any(_) => match tenant::by_upn(state, username).await? {
             Some(t) => t,
-            None => return Err(fail()),
+            None => return Ok(None),
         },
     };
-    // Sign-in names are user principal names, never object ids.
-    if !username.contains('@') {
-        return Err(fail());
+    match resolve_user(state.store(), &tenant.id, username).await {
+        Ok(id) => Ok(Some((tenant, id))),
+        Err(IssueError::Store(e)) => Err(e.into()),
+        Err(_) => Ok(None),
     }
-    let id = match resolve_user(state.store(), &tenant.id, username).await {
-        Ok(id) => id,
-        Err(IssueError::Store(e)) => return Err(e.into()),
-        Err(_) => return Err(fail()),
+}
+
+/// A sign-in page shown again after a refusal, with the message on it: 503 when the
+/// password could not be checked right now, 429 when throttled, otherwise 200; with the
+/// refusal's `Retry-After`.
+pub fn page_refusal(e: &OAuthError, page: impl FnOnce(StatusCode) -> Response) -> Response {
+    let status = match e.retry_after {
+        _ if e.status == StatusCode::SERVICE_UNAVAILABLE => e.status,
+        Some(_) => StatusCode::TOO_MANY_REQUESTS,
+        None => StatusCode::OK,
     };
-    let Some(user) = load_user(state, &tenant, &id).await? else {
-        return Err(fail());
-    };
-    let Some(hash) = state.store().password_hash(&tenant.id, &id).await? else {
-        return Err(fail());
-    };
-    if !verify_password(password, &hash).await {
-        return Err(fail());
+    let mut resp = page(status);
+    if let Some(secs) = e.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    // Only someone who knows the password learns that the account is disabled.
-    if !user.enabled {
-        return Err(disabled());
-    }
-    Ok(user)
+    resp
 }
 
 pub fn bad_credentials() -> OAuthError {

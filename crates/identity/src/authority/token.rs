@@ -219,7 +219,11 @@ async fn password(call: &TokenCall<'_>) -> OAuthResult<Value> {
         Some(t) => client::authenticate(call.state, &call.client, &t.id, now).await?,
         None => {
             call.require("client_id")?;
-            return Err(signin::bad_credentials());
+            let (limiter, ip) = (&call.runtime.limiter, &call.ip);
+            // Refused like an unknown user: throttled, and a (dummy) password check.
+            let refused =
+                signin::attempt(call.state, limiter, &call.target, username, password, ip);
+            return Err(refused.await.err().unwrap_or_else(signin::bad_credentials));
         }
     };
     let requested = scopes::parse(scope, &call.state.config().issuer_base())?;

@@ -86,12 +86,18 @@ fn require_dev(state: &AppState, what: &str) -> ApiResult<()> {
 async fn reset(State(state): State<AppState>) -> ApiResult<Response> {
     require_dev(&state, "POST /_edugraph/reset")?;
     let config = state.config();
-    let summary = crate::startup::seed_demo(state.store(), config.seed, config.demo_size, true)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %format!("{e:#}"), "reset failed");
-            ApiError::internal("The demo tenant could not be reset.")
-        })?;
+    let summary = crate::startup::seed_demo_bounded(
+        state.store(),
+        state.hashing(),
+        config.seed,
+        config.demo_size,
+        true,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "reset failed");
+        ApiError::internal("The demo tenant could not be reset.")
+    })?;
     Ok(json_response(
         StatusCode::OK,
         json!({"tenant": summary.tenant, "entities": summary.entities, "links": summary.links}),

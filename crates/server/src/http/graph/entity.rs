@@ -13,7 +13,6 @@ use serde_json::Value;
 use super::ctx::{not_found, set_name, Ctx};
 use super::expand::{render_one, validate};
 use super::respond::{self, View};
-use crate::auth::password::hash_password;
 use crate::error::{ApiError, ApiResult};
 
 pub fn rule_error(e: RuleError) -> ApiError {
@@ -73,7 +72,7 @@ pub async fn create(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
         },
     )
     .map_err(rule_error)?;
-    let hash = hash_of(&prepared).await?;
+    let hash = hash_of(ctx, &prepared).await?;
     let stored = ctx
         .store()
         .create(ctx.tenant(), kind, &prepared.doc)
@@ -130,7 +129,7 @@ pub async fn update_with_context(
     };
     let prepared = roster::prepare_update(ctx.schema, kind, &existing, patch, now, directory)
         .map_err(rule_error)?;
-    let hash = hash_of(&prepared).await?;
+    let hash = hash_of(ctx, &prepared).await?;
     let stored = ctx
         .store()
         .replace(ctx.tenant(), kind, &prepared.doc)
@@ -190,9 +189,11 @@ async fn verified_domains(
         .collect())
 }
 
-async fn hash_of(prepared: &Prepared) -> ApiResult<Option<String>> {
+/// The new password's hash, under the process's hashing bound: when it is full the
+/// request is refused (503) before anything is written.
+async fn hash_of(ctx: &Ctx, prepared: &Prepared) -> ApiResult<Option<String>> {
     match &prepared.password {
-        Some(pw) => Ok(Some(hash_password(pw).await?)),
+        Some(pw) => Ok(Some(ctx.state.hashing().hash(pw).await?)),
         None => Ok(None),
     }
 }
