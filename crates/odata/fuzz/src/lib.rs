@@ -24,6 +24,12 @@ pub const BODY_TYPES: [&str; 5] = [
     "educationGradingCategory",
 ];
 
+/// Loads both schemas. The wrappers call it before AFL++'s fork server starts, so every
+/// forked process inherits the parsed schemas instead of parsing the CSDL again.
+pub fn prepare() {
+    let _ = schemas();
+}
+
 fn schemas() -> [&'static Schema; 2] {
     [Schema::get(ApiVersion::V1), Schema::get(ApiVersion::Beta)]
 }
