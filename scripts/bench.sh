@@ -20,7 +20,8 @@
 #     student's `$filter=student/externalId eq '...'` (targets: p99 < 10 ms); peak
 #     resident memory of the server while under load, from /proc (target < 150 MB).
 #
-# BENCH_DURATION (default 10s) sets each wrk run's length. Installs wrk from Debian's
+# BENCH_DURATION (default 10s) sets each wrk run's length. BENCH_BIN_DIR names a folder
+# holding already built release binaries `edugraph` and `refserver` (no build then). Installs wrk from Debian's
 # packages when it is missing. Only loopback addresses are ever loaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,12 +38,18 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 
-echo "== bench: building the release binaries (server and bench/refserver)"
-cargo build --release --locked -p edugraph-server -p edugraph-bench-ref --bin edugraph --bin refserver
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-bin="$target_dir/release/edugraph"
-ref_bin="$target_dir/release/refserver"
+if [ -n "${BENCH_BIN_DIR:-}" ]; then
+  # Binaries kept from an earlier build (to measure before and after a change alike).
+  bin="$BENCH_BIN_DIR/edugraph"
+  ref_bin="$BENCH_BIN_DIR/refserver"
+else
+  echo "== bench: building the release binaries (server and bench/refserver)"
+  cargo build --release --locked -p edugraph-server -p edugraph-bench-ref --bin edugraph --bin refserver
+  target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  bin="$target_dir/release/edugraph"
+  ref_bin="$target_dir/release/refserver"
+fi
 
 work=$(mktemp -d)
 server_pid=""
