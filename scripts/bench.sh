@@ -11,16 +11,20 @@
 #                               wrong-password burst, and known vs unknown account
 #                               latency (bench/signin.py)
 #
-# (a) `serve --dev --demo-size small` on SQLite (a file in a temporary data folder); wrk
-#     at 32 connections against GET /_edugraph/version (static JSON) and then against an
-#     authenticated GET /v1.0/education/users/{id}; prints both rates and their ratio
-#     (target: the entity read reaches at least half the static rate).
+# (a) `serve --dev --demo-size small` on SQLite (a file in a temporary data folder) with
+#     the default log level (EDUGRAPH_LOG and RUST_LOG unset); wrk at 32 connections
+#     against the reference server (bench/refserver: bare axum, a static JSON body, built
+#     from this repo), GET /_edugraph/version (static JSON through the server's whole
+#     middleware stack) and an authenticated GET /v1.0/education/users/{id}; prints the
+#     three rates and their ratios (target: the entity read reaches at least half the
+#     reference's rate).
 # (b) `serve --dev --demo-size district` on SQLite; time from start to healthy (seeding);
 #     wrk at 32 connections, --latency, rotating over every class's members and every
 #     student's `$filter=student/externalId eq '...'` (targets: p99 < 10 ms); peak
 #     resident memory of the server while under load, from /proc (target < 150 MB).
 #
-# BENCH_DURATION (default 10s) sets each wrk run's length. Installs wrk from Debian's
+# BENCH_DURATION (default 10s) sets each wrk run's length. BENCH_BIN_DIR names a folder
+# holding already built release binaries `edugraph` and `refserver` (no build then). Installs wrk from Debian's
 # packages when it is missing. Only loopback addresses are ever loaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,11 +41,18 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 
-echo "== bench: building the release binary"
-cargo build --release --locked -p edugraph-server --bin edugraph
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-bin="$target_dir/release/edugraph"
+if [ -n "${BENCH_BIN_DIR:-}" ]; then
+  # Binaries kept from an earlier build (to measure before and after a change alike).
+  bin="$BENCH_BIN_DIR/edugraph"
+  ref_bin="$BENCH_BIN_DIR/refserver"
+else
+  echo "== bench: building the release binaries (server and bench/refserver)"
+  cargo build --release --locked -p edugraph-server -p edugraph-bench-ref --bin edugraph --bin refserver
+  target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  bin="$target_dir/release/edugraph"
+  ref_bin="$target_dir/release/refserver"
+fi
 
 work=$(mktemp -d)
 server_pid=""
@@ -130,11 +141,26 @@ mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
 } >"$out/results.md"
 
 if [[ $parts == *a* ]]; then
-  echo "== bench (a): entity read vs static route (small demo)"
+  echo "== bench (a): entity read vs static route and the bare axum reference (small demo)"
+  # Default settings: the per-request log at its default level is part of what is measured.
+  unset EDUGRAPH_LOG RUST_LOG
   start_server small small
+  ref_port=$(free_port)
+  "$ref_bin" --listen "127.0.0.1:$ref_port" >"$work/refserver.log" 2>&1 &
+  ref_pid=$!
+  trap 'kill "$ref_pid" 2>/dev/null || true; stop_server; rm -rf "$work"' EXIT
+  until curl -fsS --max-time 2 "http://127.0.0.1:$ref_port/" >/dev/null 2>&1; do
+    kill -0 "$ref_pid" 2>/dev/null || { echo "refserver exited:"; cat "$work/refserver.log"; exit 1; }
+    sleep 0.2
+  done
   user_id=$(curl -fsS -H "Authorization: Bearer $token" "$base/v1.0/education/users?\$top=1&\$select=id" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["value"][0]["id"])')
   duration=3s bench warmup-a "$base/v1.0/education/users/$user_id" >/dev/null
+  bench a-ref "http://127.0.0.1:$ref_port/"
+  ref_rps=$r_rps ref_p50=$r_p50_us ref_p99=$r_p99_us ref_err=$r_non2xx
+  kill "$ref_pid" 2>/dev/null || true
+  wait "$ref_pid" 2>/dev/null || true
+  trap 'stop_server; rm -rf "$work"' EXIT
   bench a-static "$base/_edugraph/version"
   static_rps=$r_rps static_p50=$r_p50_us static_p99=$r_p99_us static_err=$r_non2xx
   bench a-user "$base/v1.0/education/users/$user_id"
@@ -144,18 +170,23 @@ if [[ $parts == *a* ]]; then
   health_rps=$r_rps health_p50=$r_p50_us health_p99=$r_p99_us health_err=$r_non2xx
   stop_server
   ratio=$(awk -v u="$user_rps" -v s="$static_rps" 'BEGIN {printf "%.2f", u / s}')
-  echo "static: $static_rps req/s; users/{id}: $user_rps req/s; ratio $ratio (target >= 0.5)"
+  ref_ratio=$(awk -v u="$user_rps" -v r="$ref_rps" 'BEGIN {printf "%.2f", u / r}')
+  static_ref_ratio=$(awk -v s="$static_rps" -v r="$ref_rps" 'BEGIN {printf "%.2f", s / r}')
+  echo "reference: $ref_rps req/s; static: $static_rps req/s; users/{id}: $user_rps req/s"
+  echo "users/{id} / reference: $ref_ratio (target >= 0.5); static / reference: $static_ref_ratio; users/{id} / static: $ratio"
   {
     echo
     echo "## (a) Authenticated entity read vs a static route (small demo)"
     echo
     echo "| route | requests/s | p50 ms | p99 ms | non-2xx |"
     echo "|---|---:|---:|---:|---:|"
+    echo "| reference: bare axum, static JSON (bench/refserver) | $ref_rps | $(ms "$ref_p50") | $(ms "$ref_p99") | $ref_err |"
     echo "| GET /_edugraph/version (static JSON) | $static_rps | $(ms "$static_p50") | $(ms "$static_p99") | $static_err |"
     echo "| GET /v1.0/education/users/{id} (bearer token) | $user_rps | $(ms "$user_p50") | $(ms "$user_p99") | $user_err |"
     echo "| GET /_edugraph/health (reference: one trivial store query) | $health_rps | $(ms "$health_p50") | $(ms "$health_p99") | $health_err |"
     echo
-    echo "Ratio entity/static: **$ratio** (target ≥ 0.5: $(verdict "$ratio >= 0.5"))."
+    echo "Ratio entity/reference: **$ref_ratio** (target ≥ 0.5: $(verdict "$ref_ratio >= 0.5"));"
+    echo "static/reference: $static_ref_ratio; entity/static: $ratio. Default log level (one line per request)."
   } >>"$out/results.md"
 fi
 

@@ -9,7 +9,8 @@ use edugraph_server::{cli, telemetry};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    telemetry::init(cli.log_format, cli.command.default_log_level());
+    // Held to the end of `main`: dropping it writes out the log lines still queued.
+    let _log = telemetry::init(cli.log_format, cli.command.default_log_level());
     match cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -29,7 +29,7 @@ fn tiny_bound() -> Config {
 
 async fn app_with(config: Config) -> (TestApp, String) {
     let t = TestApp::with_config(config).await;
-    let client = register_app(&t, TENANT_A, &[], &["EduRoster.ReadBasic"]).await;
+    let client = register_consented_app(&t, TENANT_A, &[], &["EduRoster.ReadBasic"]).await;
     (t, client)
 }
 

@@ -3,7 +3,8 @@
 //!    [`base_url`] and the client address never follow a header an untrusted peer sent;
 //! 1. `request_ids`: `request-id` (fresh UUID) and `client-request-id` (echoed or fresh),
 //!    set as response headers and as the task-local `REQUEST_IDS` the error envelope reads;
-//! 2. a `TraceLayer` span per request carrying method, path and request id;
+//! 2. `request_log`: one log line per request (method, path, status, latency, request id)
+//!    and a span carrying the request id for what is logged while it runs;
 //! 3. `graph_errors`: any error response that is not already a Graph envelope (axum
 //!    extractor rejections, 405 from method routers, 413 from the body limit) is rewritten
 //!    into one, so clients only ever see `{"error":{...}}` with a JSON content type;
@@ -23,13 +24,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use crate::config::Config;
 use crate::error::{ApiError, RequestIds, REQUEST_IDS};
 use edugraph_platform::forwarded;
 pub use edugraph_platform::forwarded::base_url;
+
+mod request_log;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 pub const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
@@ -41,14 +42,7 @@ pub fn apply(routes: Router, config: &Config) -> Router {
     let stack = ServiceBuilder::new()
         .map_request(forwarded_layer(config))
         .layer(from_fn(request_ids))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request| {
-                    let id = req.extensions().get::<RequestIds>().map(|ids| ids.request_id.as_str()).unwrap_or("");
-                    tracing::info_span!("request", http.method = %req.method(), http.path = %req.uri().path(), request.id = %id)
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .layer(from_fn(request_log::request_log))
         .layer(from_fn_with_state(limit, graph_errors))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(super::bounds::bounded_head))
@@ -94,15 +88,24 @@ fn usable_client_id(value: &HeaderValue) -> Option<&str> {
     (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then_some(s)
 }
 
+/// A fresh version-4 UUID from the thread's user-space CSPRNG: `Uuid::new_v4` asks the
+/// kernel for each one, and every request takes one or two.
+fn fresh_id() -> String {
+    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    id.hyphenated()
+        .encode_lower(&mut uuid::Uuid::encode_buffer())
+        .to_owned()
+}
+
 async fn request_ids(mut req: Request, next: Next) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = fresh_id();
     let client_request_id = match req
         .headers()
         .get(CLIENT_REQUEST_ID)
         .and_then(usable_client_id)
     {
         Some(id) => id.to_owned(),
-        None => uuid::Uuid::new_v4().to_string(),
+        None => fresh_id(),
     };
     let ids = RequestIds {
         request_id,

@@ -1,0 +1,6 @@
+//! AFL++ wrapper of the `select` target (see the library's docs).
+
+fn main() {
+    edugraph_odata_fuzz::prepare();
+    afl::fuzz!(|data: &[u8]| edugraph_odata_fuzz::select(data));
+}
