@@ -227,6 +227,7 @@ async fn failed_sign_in(t: &TestApp, client: &str, peer: &str, forwarded_for: &s
     let form = encode(&[
         ("grant_type", "password"),
         ("client_id", client),
+        ("client_secret", SECRET),
         ("username", "ann@a.example.edu"),
         ("password", "wrong"),
         ("scope", "openid"),
@@ -254,7 +255,7 @@ async fn the_throttle_believes_x_forwarded_for_only_from_trusted_proxies() {
     };
     let t = TestApp::with_config(config).await;
     two_users(&t).await;
-    let client = register_app(&t, TENANT_A, &[], &["EduRoster.ReadBasic"]).await;
+    let client = register_consented_app(&t, TENANT_A, &[], &["EduRoster.ReadBasic"]).await;
 
     // Behind the trusted proxy, each forwarded client counts on its own.
     for _ in 0..2 {
