@@ -5,7 +5,6 @@
 
 pub mod apps;
 pub mod keys;
-pub mod permissions;
 pub mod tenants;
 
 use axum::http::StatusCode;
@@ -30,6 +29,12 @@ pub enum AdminError {
 }
 
 pub type AdminResult<T> = Result<T, AdminError>;
+
+impl From<crate::auth::permission_names::UnknownPermission> for AdminError {
+    fn from(e: crate::auth::permission_names::UnknownPermission) -> Self {
+        AdminError::Invalid(e.0)
+    }
+}
 
 impl From<IssueError> for AdminError {
     fn from(e: IssueError) -> Self {

@@ -20,6 +20,7 @@ pub mod issue;
 pub mod issuers;
 mod keys;
 pub mod password;
+pub mod permission_names;
 mod token;
 mod verify;
 

@@ -397,7 +397,28 @@ async fn dev_token_endpoint_rejects_bad_requests() {
         (
             r#"{"app":true,"roles":["EduRoster Read"]}"#,
             StatusCode::BAD_REQUEST,
-            "not a permission name",
+            "Unknown application permission",
+        ),
+        // Names are checked exactly as `app create` checks them.
+        (
+            r#"{"app":true,"roles":["EduRoster.Bogus.All"]}"#,
+            StatusCode::BAD_REQUEST,
+            "EduRoster.Bogus.All",
+        ),
+        (
+            r#"{"app":true,"roles":["Bogus.Scope"]}"#,
+            StatusCode::BAD_REQUEST,
+            "Bogus.Scope",
+        ),
+        (
+            r#"{"app":true,"roles":["EduRoster.ReadWrite"]}"#,
+            StatusCode::BAD_REQUEST,
+            "did you mean EduRoster.ReadWrite.All",
+        ),
+        (
+            r#"{"user":"x","scopes":["EduRoster.Read.All"]}"#,
+            StatusCode::BAD_REQUEST,
+            "did you mean EduRoster.Read?",
         ),
         (
             r#"{"app":true,"user":"x","roles":["A"]}"#,
@@ -425,12 +446,12 @@ async fn dev_token_endpoint_rejects_bad_requests() {
             "invalid",
         ),
         (
-            r#"{"user":"nobody@nowhere.example","scopes":["A"]}"#,
+            r#"{"user":"nobody@nowhere.example","scopes":["EduRoster.ReadBasic"]}"#,
             StatusCode::NOT_FOUND,
             "nobody@nowhere.example",
         ),
         (
-            r#"{"app":true,"roles":["A"],"tenant":"no-such-tenant"}"#,
+            r#"{"app":true,"roles":["EduRoster.Read.All"],"tenant":"no-such-tenant"}"#,
             StatusCode::NOT_FOUND,
             "no-such-tenant",
         ),
@@ -459,7 +480,10 @@ async fn tenant_must_be_named_when_the_store_holds_several() {
         .unwrap();
     let resp = send(
         app(state.clone()),
-        post_json("/_edugraph/tokens", r#"{"app":true,"roles":["A"]}"#),
+        post_json(
+            "/_edugraph/tokens",
+            r#"{"app":true,"roles":["EduRoster.Read.All"]}"#,
+        ),
     )
     .await;
     assert_eq!(resp.status, StatusCode::BAD_REQUEST);
@@ -467,7 +491,8 @@ async fn tenant_must_be_named_when_the_store_holds_several() {
         .as_str()
         .unwrap()
         .contains("2 tenants"));
-    let body = json!({"app": true, "roles": ["A"], "tenant": "test.example"}).to_string();
+    let body =
+        json!({"app": true, "roles": ["EduRoster.Read.All"], "tenant": "test.example"}).to_string();
     let resp = send(app(state), post_json("/_edugraph/tokens", &body)).await;
     assert_eq!(
         resp.status,

@@ -11,7 +11,9 @@ use rand::RngCore;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use super::{permissions, tenants, AdminError, AdminResult};
+use crate::auth::permission_names as permissions;
+
+use super::{tenants, AdminError, AdminResult};
 use crate::audit;
 use crate::authority::client::hash_hex;
 

@@ -8,7 +8,7 @@ use edugraph_store::{EntityKind, ListQuery, Scope, Store, StoreError, TenantReco
 use time::OffsetDateTime;
 
 use super::token::{mint, TokenRequest, TokenSubject, DEV_CLIENT_ID};
-use super::Keys;
+use super::{permission_names, Keys};
 use edugraph_platform::config::Config;
 use edugraph_platform::error::ApiError;
 
@@ -69,25 +69,19 @@ pub async fn issue(
     let tenant = resolve_tenant(store, req.tenant.as_deref()).await?;
     let subject = match &req.subject {
         IssueSubject::App { app_id, roles } => {
-            check_names("roles", roles)?;
+            let roles = checked_names("roles", roles, permission_names::application)?;
             let app_id = app_id.clone().unwrap_or_else(|| DEV_CLIENT_ID.to_string());
             if app_id.trim().is_empty() || app_id.contains(char::is_whitespace) {
                 return Err(IssueError::Invalid(
                     "app id must be a non-empty string without spaces".into(),
                 ));
             }
-            TokenSubject::App {
-                app_id,
-                roles: roles.clone(),
-            }
+            TokenSubject::App { app_id, roles }
         }
         IssueSubject::User { user, scopes } => {
-            check_names("scopes", scopes)?;
+            let scopes = checked_names("scopes", scopes, permission_names::delegated)?;
             let user_id = resolve_user(store, &tenant.id, user).await?;
-            TokenSubject::User {
-                user_id,
-                scopes: scopes.clone(),
-            }
+            TokenSubject::User { user_id, scopes }
         }
     };
     let lifetime_secs = config.token_lifetime_secs;
@@ -107,25 +101,21 @@ pub async fn issue(
     })
 }
 
-/// Permission names are dotted identifiers such as `EduRoster.ReadWrite.All`.
-fn check_names(what: &str, names: &[String]) -> Result<(), IssueError> {
+/// The permission names of a directly minted token, checked exactly as app registration
+/// checks them (`auth::permission_names`) and returned canonical: a name that could not
+/// be registered (`Bogus.Scope`, a delegated name among `roles`) is refused here rather
+/// than minted into a token that fails later.
+fn checked_names(
+    what: &str,
+    names: &[String],
+    check: fn(&[String]) -> Result<Vec<String>, permission_names::UnknownPermission>,
+) -> Result<Vec<String>, IssueError> {
     if names.is_empty() {
         return Err(IssueError::Invalid(format!(
             "{what} must name at least one permission"
         )));
     }
-    for name in names {
-        let ok = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-        if !ok {
-            return Err(IssueError::Invalid(format!(
-                "{what} entry {name:?} is not a permission name (letters, digits, '.', '-', '_')"
-            )));
-        }
-    }
-    Ok(())
+    check(names).map_err(|e| IssueError::Invalid(format!("{what}: {e}")))
 }
 
 /// The tenant named by id or domain, or the only tenant of the store.

@@ -1,12 +1,26 @@
-//! Which permission names an app registration may ask for, checked against the permission
-//! model (`edugraph_edu::access::permission`) and stored by their canonical names:
+//! Which permission names exist, checked against the permission model
+//! (`edugraph_edu::access::permission`) and returned by their canonical names. App
+//! registration (`admin::apps`) and direct minting (`auth::issue`: `edugraph token`,
+//! `POST /_edugraph/tokens`) check names with the same functions, so a name refused by
+//! one is refused by the other:
 //! application permissions are the `.All` names (education families and the directory
 //! permissions that have one), delegated permissions the others plus the OpenID Connect
 //! scopes Entra lists beside Graph's.
 
 use edugraph_edu::access::permission::{Kind, Permission, DIRECTORY_PERMISSIONS};
 
-use super::{AdminError, AdminResult};
+/// A permission name that does not exist, or not for the kind of token asked for; the
+/// message names it (and the right spelling where there is one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPermission(pub String);
+
+impl std::fmt::Display for UnknownPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type NameResult<T> = Result<T, UnknownPermission>;
 
 /// Scopes of OpenID Connect itself, requestable by any app that signs users in.
 pub const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
@@ -40,16 +54,16 @@ pub fn known_delegated() -> Vec<String> {
 }
 
 /// Checks application permission names and returns them canonical and without repeats.
-pub fn application(names: &[String]) -> AdminResult<Vec<String>> {
+pub fn application(names: &[String]) -> NameResult<Vec<String>> {
     canonical(names, Kind::Application)
 }
 
 /// Checks delegated permission names and returns them canonical and without repeats.
-pub fn delegated(names: &[String]) -> AdminResult<Vec<String>> {
+pub fn delegated(names: &[String]) -> NameResult<Vec<String>> {
     canonical(names, Kind::Delegated)
 }
 
-fn canonical(names: &[String], kind: Kind) -> AdminResult<Vec<String>> {
+fn canonical(names: &[String], kind: Kind) -> NameResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for raw in names {
         let name = raw.trim();
@@ -63,7 +77,7 @@ fn canonical(names: &[String], kind: Kind) -> AdminResult<Vec<String>> {
                 Kind::Application => known_application(),
                 Kind::Delegated => known_delegated(),
             };
-            return Err(AdminError::Invalid(format!(
+            return Err(UnknownPermission(format!(
                 "Unknown {} permission {name:?}. Known: {}.",
                 kind.as_str(),
                 known.join(", ")
@@ -78,13 +92,13 @@ fn canonical(names: &[String], kind: Kind) -> AdminResult<Vec<String>> {
 
 /// Directory permissions and OpenID scopes: the canonical spelling when the name is one
 /// of them and fits `kind`.
-fn other_name(name: &str, kind: Kind) -> AdminResult<Option<String>> {
+fn other_name(name: &str, kind: Kind) -> NameResult<Option<String>> {
     if let Some(d) = DIRECTORY_PERMISSIONS
         .iter()
         .find(|d| d.eq_ignore_ascii_case(name))
     {
         if kind == Kind::Application && !d.ends_with(".All") {
-            return Err(AdminError::Invalid(format!(
+            return Err(UnknownPermission(format!(
                 "{d} is a delegated permission only; application permissions end in .All."
             )));
         }
@@ -92,7 +106,7 @@ fn other_name(name: &str, kind: Kind) -> AdminResult<Option<String>> {
     }
     if let Some(s) = OIDC_SCOPES.iter().find(|s| s.eq_ignore_ascii_case(name)) {
         if kind == Kind::Application {
-            return Err(AdminError::Invalid(format!(
+            return Err(UnknownPermission(format!(
                 "{s} is an OpenID Connect scope, requested with --delegated-permissions, not an application permission."
             )));
         }
@@ -101,13 +115,13 @@ fn other_name(name: &str, kind: Kind) -> AdminResult<Option<String>> {
     Ok(None)
 }
 
-fn wrong_kind(name: &str, p: Permission, wanted: Kind) -> AdminError {
+fn wrong_kind(name: &str, p: Permission, wanted: Kind) -> UnknownPermission {
     let twin = Permission::new(p.family, p.level, wanted).name();
     match wanted {
-        Kind::Application => AdminError::Invalid(format!(
+        Kind::Application => UnknownPermission(format!(
             "{name} is a delegated permission; application permissions end in .All (did you mean {twin}?)."
         )),
-        Kind::Delegated => AdminError::Invalid(format!(
+        Kind::Delegated => UnknownPermission(format!(
             "{name} is an application permission; delegated permissions have no .All suffix (did you mean {twin}?)."
         )),
     }
