@@ -27,6 +27,9 @@ pub struct Cli {
         global = true,
         value_enum,
         env = "EDUGRAPH_LOG_FORMAT",
+        // `[env: EDUGRAPH_LOG_FORMAT]`, like every other flag's help, never a dangling
+        // `=` (or the shell's value) after it.
+        hide_env_values = true,
         default_value = "pretty"
     )]
     pub log_format: LogFormat,
@@ -51,6 +54,8 @@ pub enum Command {
     /// Rotate the token-signing key.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
+    /// Print the version, as `--version` does.
+    Version,
 }
 
 impl Command {
@@ -62,7 +67,8 @@ impl Command {
             | Command::Token(_)
             | Command::Tenant(_)
             | Command::App(_)
-            | Command::Keys(_) => "warn",
+            | Command::Keys(_)
+            | Command::Version => "warn",
         }
     }
 }
@@ -177,6 +183,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant(cmd) => admin::tenant(cmd).await,
         Command::App(cmd) => admin::app(cmd).await,
         Command::Keys(cmd) => admin::keys(cmd).await,
+        Command::Version => {
+            // The same line clap prints for `--version`.
+            println!("edugraph {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
         Command::Token(args) => {
             let config = args.config.resolve(&env)?;
             println!("{}", token(&args, config).await?);

@@ -1,5 +1,6 @@
 //! The `edugraph` binary itself: `token` prints exactly one JWT line for the store in a
-//! data folder (and fails cleanly otherwise), `config` masks database passwords.
+//! data folder (and fails cleanly otherwise), `config` masks database passwords, and
+//! `version` answers like `--version`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -155,4 +156,23 @@ fn config_masks_the_database_password() {
         "{text}"
     );
     assert!(text.contains("listen = \"127.0.0.1:8080\""), "{text}");
+}
+
+#[test]
+fn the_version_subcommand_prints_what_the_flag_prints() {
+    let flag = edugraph(&["--version"]);
+    let sub = edugraph(&["version"]);
+    assert!(flag.status.success() && sub.status.success());
+    assert_eq!(stdout(&sub), stdout(&flag));
+    assert_eq!(
+        stdout(&sub).trim(),
+        format!("edugraph {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn help_names_the_log_format_variable_without_a_value() {
+    let help = stdout(&edugraph(&["--help"]));
+    assert!(help.contains("[env: EDUGRAPH_LOG_FORMAT]"), "{help}");
+    assert!(!help.contains("EDUGRAPH_LOG_FORMAT="), "{help}");
 }
