@@ -23,6 +23,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     // With port 0 the kernel picks; links and the token issuer need the real address.
     config.listen = listener.local_addr()?.to_string();
+    // Held until this function returns: one server per SQLite data folder.
+    let _data_dir = crate::startup::lock_data_dir(&config)?;
     let state = crate::startup::build_state(config).await?;
     let summary = match state.config().dev {
         true => {

@@ -27,6 +27,43 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .with_context(|| format!("cannot open the store at {}", crate::config::mask_url(&url)))
 }
 
+/// `serve`'s hold on its SQLite data folder: an exclusive lock on `edugraph.lock` inside
+/// it, released when the process ends (even when it is killed). A second server on the
+/// same folder would keep its own cache of entity documents and answer from it, so the
+/// two would disagree; it is refused at start instead. CLI commands do not take the lock:
+/// they write only identity data, which the server reads from the store.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// Takes [`DataDirLock`] when the store is the embedded SQLite file of `data_dir`.
+pub fn lock_data_dir(config: &Config) -> anyhow::Result<Option<DataDirLock>> {
+    if !config.uses_data_dir() {
+        return Ok(None);
+    }
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data folder {}", dir.display()))?;
+    let path = dir.join("edugraph.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(DataDirLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "the data folder {} is in use by another edugraph server; stop that server, or give this one its own --data-dir (CLI commands may share the folder while it runs)",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
 /// Store, keys and clock for a configuration.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let store = open_store(&config).await?;

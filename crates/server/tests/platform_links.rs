@@ -519,3 +519,51 @@ async fn a_cli_token_is_accepted_by_a_server_on_a_non_default_port() {
     let (status, body) = get_users(&base, token).await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_data_folder_refuses_to_start() {
+    let dir = cli_support::temp_dir();
+    let _first = start_server(&dir, free_port()).await;
+    let mut second = Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .env_clear()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run a second edugraph serve");
+    // It must exit on its own; one still running after 30 s started serving.
+    let mut waited = 0;
+    while second.try_wait().unwrap().is_none() {
+        if waited == 300 {
+            let _ = second.kill();
+            panic!("a second server started on a data folder already in use");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let second = second.wait_with_output().unwrap();
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("in use by another edugraph server") && err.contains(&*dir.to_string_lossy()),
+        "{err}"
+    );
+    // The CLI still works on the folder while the server runs.
+    cli_support::ok(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "South",
+            "--domain",
+            "south.edu",
+        ],
+    );
+}
