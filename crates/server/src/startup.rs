@@ -18,8 +18,7 @@ use crate::AppState;
 /// and runs its migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if config.uses_data_dir() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+        create_data_dir(&config.data_dir)?;
     }
     let url = config.store_url();
     edugraph_store::open(&url)
@@ -43,8 +42,7 @@ pub fn lock_data_dir(config: &Config) -> anyhow::Result<Option<DataDirLock>> {
         return Ok(None);
     }
     let dir = &config.data_dir;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create data folder {}", dir.display()))?;
+    create_data_dir(dir)?;
     let path = dir.join("edugraph.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -62,6 +60,11 @@ pub fn lock_data_dir(config: &Config) -> anyhow::Result<Option<DataDirLock>> {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }
     }
+}
+
+fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data folder {}", dir.display()))
 }
 
 /// Store, keys and clock for a configuration.

@@ -400,18 +400,24 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// `edugraph serve` on `dir` and `port`, in a clean environment, output discarded.
+fn serve_command(dir: &std::path::Path, port: u16) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_edugraph"));
+    cmd.args([
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+    ])
+    .arg(dir)
+    .env_clear()
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    cmd
+}
+
 async fn start_server(dir: &std::path::Path, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env_clear()
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let child = serve_command(dir, port)
         .spawn()
         .expect("start edugraph serve");
     let server = Server(child);
@@ -524,16 +530,7 @@ async fn a_cli_token_is_accepted_by_a_server_on_a_non_default_port() {
 async fn a_second_server_on_the_same_data_folder_refuses_to_start() {
     let dir = cli_support::temp_dir();
     let _first = start_server(&dir, free_port()).await;
-    let mut second = Command::new(env!("CARGO_BIN_EXE_edugraph"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{}", free_port()),
-            "--data-dir",
-        ])
-        .arg(&dir)
-        .env_clear()
-        .stdout(Stdio::null())
+    let mut second = serve_command(&dir, free_port())
         .stderr(Stdio::piped())
         .spawn()
         .expect("run a second edugraph serve");
