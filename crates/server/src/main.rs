@@ -6,6 +6,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use edugraph_server::{cli, telemetry};
 
+/// mimalloc rather than the system allocator: a request makes about a hundred small
+/// allocations, and glibc's malloc and free cost several times more per call (see
+/// docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -3,9 +3,9 @@
 //! the injected clock, that the tenant exists, and the issuer recorded for that tenant
 //! (`auth::issuers`).
 //!
-//! Verified tokens are cached by the SHA-256 of the token string until they expire, so an
-//! authenticated request on the hot path costs a hash and a map lookup instead of an RSA
-//! verification and a store round trip. The cache holds what the token says, never what
+//! Verified tokens are cached by the token string itself until they expire, so an
+//! authenticated request on the hot path costs a map lookup (a keyed hash of the token
+//! and one comparison) instead of an RSA verification and a store round trip. The cache holds what the token says, never what
 //! the account is: a delegated caller's account is checked on every request
 //! (`accounts.rs`, itself cached for a few seconds), so a disabled or deleted user's
 //! tokens stop working within seconds.
@@ -15,7 +15,6 @@ use std::sync::RwLock;
 
 use edugraph_edu::Caller;
 use jsonwebtoken::{Algorithm, Validation};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::token::{issuer, Claims, GRAPH_APP_ID, GRAPH_AUDIENCE};
@@ -77,19 +76,21 @@ impl From<AuthError> for ApiError {
 /// issuers are cached by `auth::issuers`, per application state.)
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    tokens: RwLock<HashMap<[u8; 32], (Caller, i64)>>,
+    /// Keyed by the whole token: a lookup compares the token byte for byte, so no other
+    /// string can ever find an entry (a digest key would only make that very likely).
+    tokens: RwLock<HashMap<Box<str>, (Caller, i64)>>,
 }
 
 impl TokenCache {
-    fn get(&self, hash: &[u8; 32], now: i64) -> Option<Caller> {
+    fn get(&self, token: &str, now: i64) -> Option<Caller> {
         let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
         tokens
-            .get(hash)
+            .get(token)
             .filter(|(_, exp)| now < exp + LEEWAY_SECS)
             .map(|(caller, _)| caller.clone())
     }
 
-    fn insert(&self, hash: [u8; 32], caller: Caller, exp: i64, now: i64) {
+    fn insert(&self, token: &str, caller: Caller, exp: i64, now: i64) {
         let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
         if tokens.len() >= CACHE_CAPACITY {
             tokens.retain(|_, (_, e)| now < *e + LEEWAY_SECS);
@@ -98,7 +99,7 @@ impl TokenCache {
                 tokens.clear();
             }
         }
-        tokens.insert(hash, (caller, exp));
+        tokens.insert(token.into(), (caller, exp));
     }
 }
 
@@ -263,15 +264,14 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
 async fn verified_caller(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let now = state.clock().now();
     let keys = state.keys();
-    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-    if let Some(caller) = keys.cache().get(&hash, now.unix_timestamp()) {
+    if let Some(caller) = keys.cache().get(token, now.unix_timestamp()) {
         return Ok(caller);
     }
     // Tokens of a trusted external issuer (configured; picked by their `iss`).
     if let Some(ext) = crate::auth::external::issuer_of(state.config(), token) {
         let (caller, exp) = crate::auth::external::verify(state, ext, token, now).await?;
         keys.cache()
-            .insert(hash, caller.clone(), exp, now.unix_timestamp());
+            .insert(token, caller.clone(), exp, now.unix_timestamp());
         return Ok(caller);
     }
     let claims = match decode_token(keys, token, now) {
@@ -288,6 +288,6 @@ async fn verified_caller(state: &AppState, token: &str) -> Result<Caller, ApiErr
     let exp = claims.exp;
     let caller = caller_from(claims)?;
     keys.cache()
-        .insert(hash, caller.clone(), exp, now.unix_timestamp());
+        .insert(token, caller.clone(), exp, now.unix_timestamp());
     Ok(caller)
 }

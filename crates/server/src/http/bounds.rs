@@ -10,9 +10,8 @@
 //! of the 413.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 
@@ -58,26 +57,26 @@ fn header_bytes(headers: &HeaderMap) -> usize {
 }
 
 /// 414 and 431 for a request line or header block over our limits.
-pub async fn bounded_head(req: Request, next: Next) -> Response {
+pub fn check_head(req: &Request) -> Result<(), ApiError> {
     let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_len > MAX_URI_LENGTH {
-        return uri_too_long(Some(uri_len)).into_response();
+        return Err(uri_too_long(Some(uri_len)));
     }
     let head = header_bytes(req.headers());
     if head > MAX_HEADER_BYTES {
-        return headers_too_large(Some(head)).into_response();
+        return Err(headers_too_large(Some(head)));
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// Reads the body up to `limit` bytes before the handlers see it; past the limit, the
 /// rest is discarded (bounded) and the answer is the 413 envelope. A declared
 /// `Content-Length` over the limit is refused without reading when the client waits for
 /// `100 Continue`: it then never sends the body.
-pub async fn bounded_body(State(limit): State<usize>, req: Request, next: Next) -> Response {
+pub async fn bounded_body(limit: usize, req: Request) -> Result<Request, Response> {
     use axum::body::HttpBody;
     if limit == 0 || req.body().is_end_stream() {
-        return next.run(req).await;
+        return Ok(req);
     }
     let declared = req
         .headers()
@@ -90,16 +89,13 @@ pub async fn bounded_body(State(limit): State<usize>, req: Request, next: Next) 
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     let over = declared.is_some_and(|n| n > limit as u64);
     if over && expects_continue {
-        return closing(ApiError::payload_too_large(limit).into_response());
+        return Err(closing(ApiError::payload_too_large(limit).into_response()));
     }
     let (parts, body) = req.into_parts();
     match read_bounded(body, limit).await {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        Err(Drained::All) => ApiError::payload_too_large(limit).into_response(),
-        Err(Drained::Partly) => closing(ApiError::payload_too_large(limit).into_response()),
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Err(Drained::All) => Err(ApiError::payload_too_large(limit).into_response()),
+        Err(Drained::Partly) => Err(closing(ApiError::payload_too_large(limit).into_response())),
     }
 }
 

@@ -20,9 +20,26 @@ const UNKNOWN: &str = "unknownFutureValue";
 
 /// True when the document text contains a quoted enum value this view would mask.
 pub fn may_need(doc: &str, view: &View<'_>) -> bool {
-    suspects(view.version, view.kind, view.include_hidden)
+    facts(view.version, view.kind, view.include_hidden)
+        .suspects
         .iter()
-        .any(|s| doc.contains(s.as_str()))
+        .any(|f| f.find(doc.as_bytes()).is_some())
+}
+
+/// True when a property named `name` may appear below the top level of a stored `kind`
+/// document (in a complex value), in either API version. When it cannot, a member of
+/// that name found by text search is a top-level member (stored documents are checked
+/// against the schema before they are written).
+pub fn may_nest(kind: EntityKind, name: &str) -> bool {
+    facts(ApiVersion::V1, kind, false).nested.contains(name)
+}
+
+/// What the text-level shortcuts need to know of a kind's documents.
+struct TextFacts {
+    /// Searchers for the quoted enum values a view would mask.
+    suspects: Vec<memchr::memmem::Finder<'static>>,
+    /// Property names of the complex values reachable from the kind, both versions.
+    nested: BTreeSet<String>,
 }
 
 /// Masks the enum values of `value` (an entity of `view.kind`) in place.
@@ -86,10 +103,9 @@ fn mask_member(value: &mut Value, schema: &Schema, enum_name: &str, include_hidd
     }
 }
 
-/// The quoted values (`"faculty"`) that may need masking for a version, kind and
-/// preference, computed once.
-fn suspects(version: ApiVersion, kind: EntityKind, include_hidden: bool) -> &'static [String] {
-    static CACHE: [OnceLock<Vec<String>>; 12] = [const { OnceLock::new() }; 12];
+/// The text facts of a version, kind and preference, computed once.
+fn facts(version: ApiVersion, kind: EntityKind, include_hidden: bool) -> &'static TextFacts {
+    static CACHE: [OnceLock<TextFacts>; 12] = [const { OnceLock::new() }; 12];
     let v = usize::from(version == ApiVersion::Beta);
     let k = match kind {
         EntityKind::User => 0,
@@ -97,7 +113,25 @@ fn suspects(version: ApiVersion, kind: EntityKind, include_hidden: bool) -> &'st
         EntityKind::School => 2,
     };
     let slot = &CACHE[v * 6 + k * 2 + usize::from(include_hidden)];
-    slot.get_or_init(|| compute_suspects(version, kind, include_hidden))
+    slot.get_or_init(|| {
+        let suspects = compute_suspects(version, kind, include_hidden)
+            .into_iter()
+            .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned())
+            .collect();
+        let mut nested = BTreeSet::new();
+        for v in [ApiVersion::V1, ApiVersion::Beta] {
+            let schema = Schema::get(v);
+            let mut seen = BTreeSet::new();
+            if let Some(st) = schema.structured_type(kind.type_name()) {
+                for prop in st.properties() {
+                    if let TypeRef::Complex(c) = &prop.ty {
+                        nested_names(schema, c, &mut nested, &mut seen);
+                    }
+                }
+            }
+        }
+        TextFacts { suspects, nested }
+    })
 }
 
 fn compute_suspects(version: ApiVersion, kind: EntityKind, include_hidden: bool) -> Vec<String> {
@@ -160,10 +194,47 @@ fn reachable_enums(
     }
 }
 
+/// The property names of complex type `type_name`, its derived types and the complex
+/// types below them.
+fn nested_names(
+    schema: &Schema,
+    type_name: &str,
+    names: &mut BTreeSet<String>,
+    seen: &mut BTreeSet<String>,
+) {
+    if !seen.insert(type_name.to_string()) {
+        return;
+    }
+    let Some(st) = schema.structured_type(type_name) else {
+        return;
+    };
+    for prop in st.properties() {
+        names.insert(prop.name.clone());
+        if let TypeRef::Complex(c) = &prop.ty {
+            nested_names(schema, c, names, seen);
+        }
+    }
+    for derived in schema.derived_types(type_name) {
+        nested_names(schema, derived, names, seen);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn nested_names_come_from_the_complex_values() {
+        // `student/birthDate` and `mailingAddress/city` nest; the user's own top-level
+        // `refreshTokensValidFromDateTime` does not.
+        assert!(may_nest(EntityKind::User, "birthDate"));
+        assert!(may_nest(EntityKind::User, "city"));
+        assert!(!may_nest(
+            EntityKind::User,
+            "refreshTokensValidFromDateTime"
+        ));
+    }
 
     fn view(version: ApiVersion, include_hidden: bool) -> View<'static> {
         View {

@@ -62,6 +62,16 @@ pub fn no_content() -> Response {
 
 /// A JSON string literal (quotes and escapes included).
 pub fn quote(s: &str) -> String {
+    // URLs and names rarely need escaping; skip the serializer when they do not.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     Value::String(s.to_string()).to_string()
 }
 
@@ -158,7 +168,7 @@ impl<'a> View<'a> {
 /// The stored document as this caller sees it, untouched when possible.
 pub fn render<'d>(doc: &'d str, view: &View<'_>) -> Cow<'d, str> {
     if view.select.is_none() && view.readable.only().is_none() && !mask::may_need(doc, view) {
-        if let Some(out) = strip_all(doc, view.readable.on_request()) {
+        if let Some(out) = strip_all(doc, view.kind, view.readable.on_request()) {
             return out;
         }
     }
@@ -195,10 +205,10 @@ pub fn shape(mut value: Value, view: &View<'_>) -> Value {
 
 /// The document without the simple top-level members `names` (text surgery, no
 /// parsing), or `None` when one of them needs the parsing path.
-fn strip_all<'d>(doc: &'d str, names: &[&str]) -> Option<Cow<'d, str>> {
+fn strip_all<'d>(doc: &'d str, kind: EntityKind, names: &[&str]) -> Option<Cow<'d, str>> {
     let mut out = Cow::Borrowed(doc);
     for name in names {
-        match strip_member(&out, name) {
+        match strip_member(&out, name, mask::may_nest(kind, name)) {
             Strip::Absent => {}
             Strip::Stripped(s) => out = Cow::Owned(s),
             Strip::Complex => return None,
@@ -216,13 +226,17 @@ pub enum Strip {
 }
 
 /// Removes the top-level member `"key": <string without escapes | null>` from a JSON
-/// object text without parsing it.
-pub fn strip_member(doc: &str, key: &str) -> Strip {
+/// object text without parsing it. With `may_nest` false the schema says no complex
+/// value has a property `key`, so one occurrence of `"key":` is the top-level member and
+/// its depth need not be counted.
+pub fn strip_member(doc: &str, key: &str, may_nest: bool) -> Strip {
     let needle = format!("\"{key}\"");
     let Some(start) = doc.find(&needle) else {
         return Strip::Absent;
     };
-    if doc[start + needle.len()..].contains(&needle) || depth_at(doc, start) != Some(1) {
+    if doc[start + needle.len()..].contains(&needle)
+        || (may_nest && depth_at(doc, start) != Some(1))
+    {
         return Strip::Complex;
     }
     let bytes = doc.as_bytes();
@@ -299,26 +313,60 @@ mod tests {
         assert_eq!(splice_context("x\"y", "{}"), r#"{"@odata.context":"x\"y"}"#);
     }
 
+    fn strip_member_nested(doc: &str, key: &str) -> Strip {
+        strip_member(doc, key, true)
+    }
+
+    #[test]
+    fn a_member_that_cannot_nest_is_stripped_without_counting_depth() {
+        assert_eq!(
+            strip_member(r#"{"a":{"b":1},"k":"x"}"#, "k", false),
+            Strip::Stripped(r#"{"a":{"b":1}}"#.into())
+        );
+        // A value spelled like the key is still told apart: it is not followed by `:`.
+        assert_eq!(
+            strip_member(r#"{"a":"k","k":"x"}"#, "k", false),
+            Strip::Complex
+        );
+    }
+
     #[test]
     fn strips_a_simple_member_anywhere() {
         let key = "k";
         assert_eq!(
-            strip_member(r#"{"a":1,"k":"2024-01-01T00:00:00Z","b":2}"#, key),
+            strip_member_nested(r#"{"a":1,"k":"2024-01-01T00:00:00Z","b":2}"#, key),
             Strip::Stripped(r#"{"a":1,"b":2}"#.into())
         );
         assert_eq!(
-            strip_member(r#"{"k":null,"b":2}"#, key),
+            strip_member_nested(r#"{"k":null,"b":2}"#, key),
             Strip::Stripped(r#"{"b":2}"#.into())
         );
         assert_eq!(
-            strip_member(r#"{"a":1, "k": "x"}"#, key),
+            strip_member_nested(r#"{"a":1, "k": "x"}"#, key),
             Strip::Stripped(r#"{"a":1}"#.into())
         );
-        assert_eq!(strip_member(r#"{"a":1}"#, key), Strip::Absent);
+        assert_eq!(strip_member_nested(r#"{"a":1}"#, key), Strip::Absent);
         // Nested, escaped or non-string values take the parsing path.
-        assert_eq!(strip_member(r#"{"a":{"k":"x"}}"#, key), Strip::Complex);
-        assert_eq!(strip_member(r#"{"a":"k"}"#, key), Strip::Complex);
-        assert_eq!(strip_member(r#"{"k":"a\"b"}"#, key), Strip::Complex);
-        assert_eq!(strip_member(r#"{"k":5}"#, key), Strip::Complex);
+        assert_eq!(
+            strip_member_nested(r#"{"a":{"k":"x"}}"#, key),
+            Strip::Complex
+        );
+        assert_eq!(strip_member_nested(r#"{"a":"k"}"#, key), Strip::Complex);
+        assert_eq!(strip_member_nested(r#"{"k":"a\"b"}"#, key), Strip::Complex);
+        assert_eq!(strip_member_nested(r#"{"k":5}"#, key), Strip::Complex);
+    }
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        let doc = r#"{"a":"x{[\"y","b":[{"c":"\\"}],"d":1}"#;
+        let at = |needle: &str| depth_at(doc, doc.find(needle).unwrap());
+        assert_eq!(at(r#""a""#), Some(1));
+        assert_eq!(at(r#""c""#), Some(3));
+        assert_eq!(at(r#""d""#), Some(1));
+        assert_eq!(at("y"), None);
+        assert_eq!(depth_at(doc, doc.len()), Some(0));
+        assert_eq!(depth_at(r#"{"a\"#, 4), None);
+        assert_eq!(quote("a\"b"), r#""a\"b""#);
+        assert_eq!(quote("http://h/x"), r#""http://h/x""#);
     }
 }
