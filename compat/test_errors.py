@@ -92,3 +92,14 @@ def test_oversized_body_is_a_413_error_not_a_broken_connection(run, graph, names
     assert error.response_status_code == 413
     assert error.error.code == "requestEntityTooLarge"
     assert "4194304 bytes" in error.error.message
+
+
+def test_unserved_operation_is_501_naming_it(run, graph):
+    # No id is looked up for an operation edugraph does not serve yet: any class id will do.
+    klass = graph.education.classes.by_education_class_id(str(uuid.uuid4()))
+    error = fails(run, klass.assignments.get())
+    assert error.response_status_code == 501
+    assert error.error.code == "notImplemented"
+    assert "GET /" in error.error.message
+    assert "/education/classes/{educationClass-id}/assignments yet" in error.error.message
+    assert "docs/OPERATIONS.md" in error.error.message

@@ -3,10 +3,12 @@
 //! of `dispatch.rs`; the handler then checks the caller against the operation's policy
 //! and runs with a [`ctx::Ctx`].
 //!
-//! Order of checks: unknown path (404) and unsupported method (405, with `Allow`) first,
-//! then the token (401), then the permission (403), then the body and query (400).
+//! Order of checks: unknown path (404), a Graph operation edugraph does not serve yet
+//! (501, see `catalog`) and unsupported method (405, with `Allow`) first, then the token
+//! (401), then the permission (403), then the body and query (400).
 //! Refusals (a rejected token, a missing permission or class role) are audited.
 
+pub mod catalog;
 mod collection;
 mod ctx;
 mod delta;
@@ -30,6 +32,7 @@ use axum::Router;
 use edugraph_edu::access::{self, Access};
 use edugraph_odata::{path::parse_path, ApiVersion, Schema};
 
+use self::catalog::Unserved;
 use self::ctx::{denied, Ctx, Prefs};
 use self::dispatch::{Resolved, Verb};
 use crate::auth::Authenticated;
@@ -82,8 +85,21 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
     let verb = Verb::parse(&parts.method);
     let (op, keys) = match dispatch::resolve(&segments, verb) {
         Resolved::Found { op, keys } => (op, keys),
-        Resolved::NotFound => return Err(unrouted()),
-        Resolved::MethodNotAllowed(allow) => return Ok(method_not_allowed(&parts.method, &allow)),
+        // Not routed: a Graph operation edugraph lacks (501), a method the path lacks
+        // (405: edugraph's methods when it serves the path, else Graph's), or 404.
+        other => {
+            let routed = match other {
+                Resolved::MethodNotAllowed(allow) => Some(allow),
+                _ => None,
+            };
+            return match (catalog::unserved(version, &segments, verb), routed) {
+                (Some(Unserved::NotImplemented(op)), _) => Err(not_implemented(version, op)),
+                (_, Some(allow)) | (Some(Unserved::OtherMethods(allow)), None) => {
+                    Ok(method_not_allowed(&parts.method, &allow))
+                }
+                (None, None) => Err(unrouted()),
+            };
+        }
     };
 
     let policy = access::policy(op);
@@ -152,6 +168,20 @@ fn refused(
         crate::audit::access_denied(state, parts, caller, &err.message);
     }
     err
+}
+
+/// 501 naming a Graph operation edugraph does not serve yet.
+fn not_implemented(version: ApiVersion, op: &catalog::Operation) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "notImplemented",
+        format!(
+            "edugraph does not implement {} /{}{} yet; see docs/OPERATIONS.md",
+            op.verb.as_str(),
+            version.as_str(),
+            op.template
+        ),
+    )
 }
 
 /// 405 with the Graph envelope and the `Allow` header.
