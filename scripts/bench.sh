@@ -7,6 +7,8 @@
 #   scripts/bench.sh b          only (b): the generated district
 #   scripts/bench.sh token      only (t): client_credentials issuance, and (a)'s read
 #                               with a token from the token endpoint (bench/token.sh)
+#   scripts/bench.sh l          only (l): a class's members page vs the same bytes from the
+#                               reference server
 #   scripts/bench.sh s          only (s): sign-in cost: peak memory of a 200-request
 #                               wrong-password burst, and known vs unknown account
 #                               latency (bench/signin.py)
@@ -29,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-parts=${1:-abts}
+parts=${1:-ablts}
 duration=${BENCH_DURATION:-10s}
 threads=2
 connections=32
@@ -230,6 +232,59 @@ EOF
     echo
     echo "Resident memory of the server: peak under load **$peak MB** (target < 150 MB: $(verdict "$peak < 150"));"
     echo "high-water mark since start, seeding included (VmHWM): $hwm MB."
+  } >>"$out/results.md"
+fi
+
+if [[ $parts == *l* ]]; then
+  echo "== bench (l): a list page vs the same bytes served by the reference server"
+  # The class with the most members among the first forty of the small demo (about
+  # twenty), its members page captured to a file the reference server serves byte for byte.
+  unset EDUGRAPH_LOG RUST_LOG
+  start_server list small
+  class_id=$(python3 - "$base" "$token" <<'EOF'
+import json, sys, urllib.request
+base, token = sys.argv[1], sys.argv[2]
+def get(path):
+    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+    return urllib.request.urlopen(req).read()
+classes = json.loads(get("/v1.0/education/classes?$select=id&$top=40"))["value"]
+sizes = [(int(get("/v1.0/education/classes/" + c["id"] + "/members/$count")), c["id"]) for c in classes]
+print(max(sizes)[1])
+EOF
+)
+  members_url="$base/v1.0/education/classes/$class_id/members"
+  curl -fsS -H "Authorization: Bearer $token" "$members_url" -o "$work/members.json"
+  page_kb=$(awk -v b="$(wc -c <"$work/members.json")" 'BEGIN {printf "%.1f", b / 1024}')
+  page_items=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["value"]))' "$work/members.json")
+  ref_port=$(free_port)
+  "$ref_bin" --listen "127.0.0.1:$ref_port" --file "$work/members.json" >"$work/refserver-list.log" 2>&1 &
+  ref_pid=$!
+  trap 'kill "$ref_pid" 2>/dev/null || true; stop_server; rm -rf "$work"' EXIT
+  until curl -fsS --max-time 2 "http://127.0.0.1:$ref_port/" >/dev/null 2>&1; do
+    kill -0 "$ref_pid" 2>/dev/null || { echo "refserver exited:"; cat "$work/refserver-list.log"; exit 1; }
+    sleep 0.2
+  done
+  duration=3s bench warmup-l "$members_url" >/dev/null
+  bench l-ref "http://127.0.0.1:$ref_port/"
+  lref_rps=$r_rps lref_p50=$r_p50_us lref_p99=$r_p99_us
+  kill "$ref_pid" 2>/dev/null || true
+  wait "$ref_pid" 2>/dev/null || true
+  trap 'stop_server; rm -rf "$work"' EXIT
+  bench l-members "$members_url"
+  lm_rps=$r_rps lm_p50=$r_p50_us lm_p99=$r_p99_us lm_err=$r_non2xx
+  stop_server
+  list_ratio=$(awk -v u="$lm_rps" -v r="$lref_rps" 'BEGIN {printf "%.2f", u / r}')
+  echo "members page ($page_items members, $page_kb KB): $lm_rps req/s; same bytes from the reference: $lref_rps req/s; ratio $list_ratio"
+  {
+    echo
+    echo "## (l) A list page vs the same bytes from bare axum (small demo)"
+    echo
+    echo "| route | requests/s | p50 ms | p99 ms | non-2xx |"
+    echo "|---|---:|---:|---:|---:|"
+    echo "| reference: bench/refserver serving the captured page ($page_kb KB) | $lref_rps | $(ms "$lref_p50") | $(ms "$lref_p99") | 0 |"
+    echo "| GET /v1.0/education/classes/{id}/members ($page_items members) | $lm_rps | $(ms "$lm_p50") | $(ms "$lm_p99") | $lm_err |"
+    echo
+    echo "Ratio members/reference: **$list_ratio** (aim ≥ 0.3)."
   } >>"$out/results.md"
 fi
 

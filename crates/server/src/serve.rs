@@ -99,7 +99,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // The peer address feeds the sign-in throttle and the audit log.
-    let app = crate::http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        SocketAddr,
+    >(crate::http::app(state));
     // `Wire` turns hyper's bare parse-error answers into Graph envelopes. The no-op tap
     // only gives the wrapped listener axum's `ConnectInfo<SocketAddr>` support.
     let listener = WireListener(listener).tap_io(|_| {});
@@ -146,7 +148,9 @@ pub async fn run_tls(
         shutdown.await;
         stopper.graceful_shutdown(None);
     });
-    let app = crate::http::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        SocketAddr,
+    >(crate::http::app(state));
     let acceptor = WireAcceptor(axum_server::tls_rustls::RustlsAcceptor::new(tls));
     axum_server::from_tcp(listener)
         .acceptor(acceptor)

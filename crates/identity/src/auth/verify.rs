@@ -74,32 +74,63 @@ impl From<AuthError> for ApiError {
 
 /// Verified tokens. Lives inside [`Keys`], so it is per key set. (Tenants and their
 /// issuers are cached by `auth::issuers`, per application state.)
+///
+/// Entries are found by a keyed hash of the token's last bytes (its signature, which
+/// differs between any two tokens we issued), so a lookup hashes 32 bytes rather than the
+/// whole kilobyte, and are then compared byte for byte: no other string can ever find an
+/// entry. Only verified tokens are inserted, so nobody can fill one hash with entries.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    /// Keyed by the whole token: a lookup compares the token byte for byte, so no other
-    /// string can ever find an entry (a digest key would only make that very likely).
-    tokens: RwLock<HashMap<Box<str>, (Caller, i64)>>,
+    hasher: std::collections::hash_map::RandomState,
+    tokens: RwLock<HashMap<u64, Vec<Cached>>>,
+}
+
+struct Cached {
+    token: Box<str>,
+    caller: Caller,
+    exp: i64,
 }
 
 impl TokenCache {
+    fn key(&self, token: &str) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let bytes = token.as_bytes();
+        let mut h = self.hasher.build_hasher();
+        h.write_usize(bytes.len());
+        h.write(&bytes[bytes.len().saturating_sub(32)..]);
+        h.finish()
+    }
+
     fn get(&self, token: &str, now: i64) -> Option<Caller> {
+        let key = self.key(token);
         let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
         tokens
-            .get(token)
-            .filter(|(_, exp)| now < exp + LEEWAY_SECS)
-            .map(|(caller, _)| caller.clone())
+            .get(&key)?
+            .iter()
+            .find(|c| &*c.token == token && now < c.exp + LEEWAY_SECS)
+            .map(|c| c.caller.clone())
     }
 
     fn insert(&self, token: &str, caller: Caller, exp: i64, now: i64) {
+        let key = self.key(token);
         let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
         if tokens.len() >= CACHE_CAPACITY {
-            tokens.retain(|_, (_, e)| now < *e + LEEWAY_SECS);
+            tokens.retain(|_, entries| {
+                entries.retain(|c| now < c.exp + LEEWAY_SECS);
+                !entries.is_empty()
+            });
             if tokens.len() >= CACHE_CAPACITY {
                 // Still full of live tokens: start over rather than grow without bound.
                 tokens.clear();
             }
         }
-        tokens.insert(token.into(), (caller, exp));
+        let entries = tokens.entry(key).or_default();
+        entries.retain(|c| &*c.token != token);
+        entries.push(Cached {
+            token: token.into(),
+            caller,
+            exp,
+        });
     }
 }
 

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
@@ -41,21 +42,27 @@ pub mod request_log;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 pub const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 
-/// Wraps the routed application in the middleware stack and returns it as one router
-/// whose only job is to hand every request to that stack.
+/// Wraps a router in the middleware stack and returns it as one router whose only job is
+/// to hand every request to that stack (for tests that route their own probes).
 pub fn apply(routes: Router, config: &Config) -> Router {
+    Router::new().fallback_service(front(routes, config))
+}
+
+/// The middleware stack around `inner`, served as it is (the application's own entry).
+pub fn front<S>(inner: S, config: &Config) -> Front<DefaultBodyLimitService<S>> {
     let limit = config.body_limit;
-    // axum's extractors carry their own (2 MB) limit; align it with ours.
-    let routes = DefaultBodyLimit::max(limit).layer(routes);
-    let front = Front {
-        inner: routes,
+    Front {
+        // axum's extractors carry their own (2 MB) limit; align it with ours.
+        inner: DefaultBodyLimit::max(limit).layer(inner),
         shared: Arc::new(Shared {
             proxies: config.trusted_proxy_nets(),
             body_limit: limit,
         }),
-    };
-    Router::new().fallback_service(front)
+    }
 }
+
+/// What [`DefaultBodyLimit`] makes of a service.
+pub type DefaultBodyLimitService<S> = <DefaultBodyLimit as Layer<S>>::Service;
 
 /// What the stack needs from the configuration, read once.
 struct Shared {
@@ -65,15 +72,17 @@ struct Shared {
 
 /// The middleware stack as one service around the routes.
 #[derive(Clone)]
-struct Front<S> {
+pub struct Front<S> {
     inner: S,
     shared: Arc<Shared>,
 }
 
-impl<S> Service<Request> for Front<S>
+impl<S, B> Service<axum::http::Request<B>> for Front<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
 {
     type Response = Response;
     type Error = Infallible;
@@ -83,15 +92,18 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
         // The service that was polled ready serves this request; a clone waits for the next.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(front(self.shared.clone(), inner, req).map(Ok))
+        // Any body type (hyper's, or the TLS server's) becomes axum's `Body`, as a `Router`
+        // does it.
+        let req = req.map(Body::new);
+        Box::pin(handle_request(self.shared.clone(), inner, req).map(Ok))
     }
 }
 
-async fn front<S>(shared: Arc<Shared>, mut inner: S, req: Request) -> Response
+async fn handle_request<S>(shared: Arc<Shared>, mut inner: S, req: Request) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {

@@ -8,4 +8,4 @@ pub mod operator;
 pub mod router;
 pub mod wire;
 
-pub use router::app;
+pub use router::{app, App};

@@ -29,7 +29,7 @@ fn shared_keys() -> Keys {
 
 pub struct TestApp {
     pub state: AppState,
-    pub app: Router,
+    pub app: edugraph_server::http::App,
     /// App token of tenant A with `EduRoster.ReadWrite.All` and `Directory.Read.All`
     /// (the directory objects behind classes and users need the latter too).
     pub admin: String,

@@ -65,7 +65,15 @@ impl TestResponse {
     }
 }
 
-pub async fn send(app: Router, req: Request<Body>) -> TestResponse {
+/// Sends `req` to `app`: the whole application (`http::App`) or a probe router.
+pub async fn send<S>(app: S, req: Request<Body>) -> TestResponse
+where
+    S: tower::Service<
+        Request<Body>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+    >,
+{
     let resp = app.oneshot(req).await.unwrap();
     let (parts, body) = resp.into_parts();
     let body = body.collect().await.unwrap().to_bytes().to_vec();

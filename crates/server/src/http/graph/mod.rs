@@ -52,6 +52,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    dispatch_request(state, req).await
+}
+
+/// True for the paths [`routes`] serves: `/v1.0` and `/beta` and everything below them.
+pub fn serves(path: &str) -> bool {
+    ["/v1.0", "/beta"].iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// Answers one Graph request (what every route of [`routes`] does).
+pub async fn dispatch_request(state: AppState, req: Request) -> Response {
     serve(state, req)
         .await
         .unwrap_or_else(IntoResponse::into_response)

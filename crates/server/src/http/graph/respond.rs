@@ -20,6 +20,8 @@ use serde_json::Value;
 use super::ctx::Ctx;
 use super::mask;
 
+mod memo;
+
 pub const JSON_CONTENT_TYPE: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
@@ -167,11 +169,24 @@ impl<'a> View<'a> {
 
 /// The stored document as this caller sees it, untouched when possible.
 pub fn render<'d>(doc: &'d str, view: &View<'_>) -> Cow<'d, str> {
-    if view.select.is_none() && view.readable.only().is_none() && !mask::may_need(doc, view) {
+    if view.select.is_none() && view.readable.only().is_none() {
+        return memo::plain(doc, view, || render_plain(doc, view));
+    }
+    reshape(doc, view)
+}
+
+/// [`render`] for a view without `$select` that may read every property.
+fn render_plain<'d>(doc: &'d str, view: &View<'_>) -> Cow<'d, str> {
+    if !mask::may_need(doc, view) {
         if let Some(out) = strip_all(doc, view.kind, view.readable.on_request()) {
             return out;
         }
     }
+    reshape(doc, view)
+}
+
+/// [`render`] by parsing, shaping and serialising the document.
+fn reshape<'d>(doc: &'d str, view: &View<'_>) -> Cow<'d, str> {
     match serde_json::from_str::<Value>(doc) {
         Ok(value) => Cow::Owned(shape(value, view).to_string()),
         // Stored documents are always JSON; pass anything else through rather than fail.
