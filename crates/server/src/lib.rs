@@ -10,6 +10,7 @@
 pub mod banner;
 pub mod cli;
 pub mod http;
+pub mod jobs;
 pub mod serve;
 pub mod startup;
 pub mod telemetry;

@@ -1,7 +1,8 @@
 //! Starting the server: open the store, load the signing keys, seed the demo tenant in
-//! `--dev`, bind, and serve (plain HTTP, or HTTPS with rustls when a certificate and key
-//! are configured) until SIGINT/SIGTERM. `run` takes an already bound listener
-//! and a shutdown future, so tests start the real server on port 0 and stop it at will.
+//! `--dev`, start the job runner, bind, and serve (plain HTTP, or HTTPS with rustls when a
+//! certificate and key are configured) until SIGINT/SIGTERM. `run` takes an already bound
+//! listener and a shutdown future, so tests start the real server on port 0 and stop it at
+//! will.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -60,12 +61,23 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     }
     // Pick up key rotations made by `edugraph keys rotate` while this server runs.
     tokio::spawn(state.keys().clone().reload_periodically(state.store_arc()));
+    // The job runner stops polling when the shutdown signal arrives and is waited for
+    // after the drain.
+    let runner = crate::jobs::Runner::new(
+        state.clone(),
+        crate::jobs::kinds(),
+        crate::jobs::Settings::default(),
+    );
+    runner.schedule_periodic().await?;
+    let jobs = runner.spawn();
+    let stop_jobs = jobs.stopper();
     tracing::info!(listen = %state.config().listen, dev = state.config().dev, tls = tls.is_some(), "edugraph listening");
     // Draining waits for in-flight requests; a client that never finishes must not keep
     // the process alive forever, so the drain gets a deadline.
     let (signalled, drain_started) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         shutdown_signal().await;
+        stop_jobs.stop();
         let _ = signalled.send(());
     };
     let deadline = async move {
@@ -84,6 +96,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         } => result?,
         () = deadline => tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "requests still running at the shutdown deadline; exiting"),
     }
+    jobs.stop(SHUTDOWN_GRACE).await;
     tracing::info!("edugraph stopped");
     Ok(())
 }

@@ -14,6 +14,7 @@ mod common;
 mod conflict;
 mod error;
 mod identity;
+mod jobs;
 mod open;
 mod postgres;
 mod sql;
@@ -24,6 +25,7 @@ pub use identity::{
     AppRecord, AppSecretRecord, AuditRecord, AuthCodeRecord, GrantRecord, IdentityStore,
     RefreshTokenRecord, UserConsentRecord,
 };
+pub use jobs::{Claim, Finish, JobQuery, JobRecord, JobState, JobStore, NewJob, Purged};
 pub use open::open;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -166,9 +168,10 @@ pub struct SigningKeyRecord {
     pub retired_at: Option<String>,
 }
 
-/// The whole store: entities here, identity data in [`IdentityStore`].
+/// The whole store: entities here, identity data in [`IdentityStore`], jobs in
+/// [`JobStore`].
 #[async_trait]
-pub trait Store: IdentityStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
     /// A cheap round trip to the database.
     async fn health(&self) -> Result<()>;
 

@@ -5,10 +5,12 @@
 //!   Outside `--dev` they are 404: nobody resets data or mints tokens over HTTP, not even
 //!   with the operator credential;
 //! - `audit`, `tenants` and `apps` (`admin.rs`): identity administration, open under
-//!   `--dev` and behind the operator credential otherwise (`guard.rs`).
+//!   `--dev` and behind the operator credential otherwise (`guard.rs`);
+//! - `jobs` (`jobs.rs`): the job table, behind the same credential.
 
 mod admin;
 mod guard;
+mod jobs;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -37,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_edugraph/reset", post(reset))
         .route("/_edugraph/tokens", post(tokens))
         .route("/_edugraph/audit", get(admin::audit))
+        .route("/_edugraph/jobs", get(jobs::list))
         .route(
             "/_edugraph/tenants",
             get(admin::list_tenants).post(admin::create_tenant),

@@ -5,6 +5,7 @@
 
 mod bulk;
 mod identity;
+mod jobs;
 mod write;
 
 use crate::common::{self, changes_sql, Put};

@@ -6,6 +6,7 @@
 mod bulk;
 mod cache;
 mod identity;
+mod jobs;
 mod page;
 #[cfg(test)]
 mod plans;

@@ -29,7 +29,10 @@ const DEFAULT_AUDIT_LIMIT: u32 = 100;
 const MAX_AUDIT_LIMIT: u32 = 1000;
 
 /// The query's parameters, each at most once and each one of `allowed`.
-fn query_params(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Vec<(String, String)>> {
+pub(super) fn query_params(
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> ApiResult<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         if !allowed.contains(&k.as_ref()) {
@@ -48,11 +51,25 @@ fn query_params(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Vec<(String, S
     Ok(out)
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// The `limit` parameter: a page size from 1 to `max`, `default` when absent.
+pub(super) fn limit_param(params: &[(String, String)], default: u32, max: u32) -> ApiResult<u32> {
+    match param(params, "limit") {
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("limit={v:?} must be an integer from 1 to {max}."))
+            }),
+        None => Ok(default),
+    }
 }
 
 fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> ApiResult<T> {
@@ -80,18 +97,7 @@ pub async fn audit(
         })?,
         None => 0,
     };
-    let limit = match param(&params, "limit") {
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_AUDIT_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "limit={v:?} must be an integer from 1 to {MAX_AUDIT_LIMIT}."
-                ))
-            })?,
-        None => DEFAULT_AUDIT_LIMIT,
-    };
+    let limit = limit_param(&params, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT)?;
     // One more than asked tells whether another page follows.
     let mut entries = state
         .store()
