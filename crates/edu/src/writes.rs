@@ -108,8 +108,8 @@ pub async fn create(
     if let (Some(hash), Some(id)) = (password_hash, id) {
         work = work.set_password(&id, hash);
     }
-    let mut docs = store.apply(tenant, &work).await.map_err(WriteError::Store)?;
-    docs.drain(..).next().ok_or_else(missing_doc)
+    let docs = store.apply(tenant, &work).await.map_err(WriteError::Store)?;
+    docs.into_iter().next().ok_or_else(missing_doc)
 }
 
 /// Reads the entity, checks `if_match`, merges with `merge` and writes the result (and the
