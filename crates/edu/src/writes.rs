@@ -108,7 +108,10 @@ pub async fn create(
     if let (Some(hash), Some(id)) = (password_hash, id) {
         work = work.set_password(&id, hash);
     }
-    let docs = store.apply(tenant, &work).await.map_err(WriteError::Store)?;
+    let docs = store
+        .apply(tenant, &work)
+        .await
+        .map_err(WriteError::Store)?;
     docs.into_iter().next().ok_or_else(missing_doc)
 }
 

@@ -291,4 +291,3 @@ mod tests {
         assert_eq!(batch_rows(3, 4), 1);
     }
 }
-

@@ -21,12 +21,12 @@ mod sqlite;
 mod unit;
 
 pub use error::StoreError;
-pub use unit::{Op, UnitOfWork};
 pub use identity::{
     AppRecord, AppSecretRecord, AuditRecord, AuthCodeRecord, GrantRecord, IdentityStore,
     RefreshTokenRecord, UserConsentRecord,
 };
 pub use open::open;
+pub use unit::{Op, UnitOfWork};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -314,6 +314,8 @@ pub trait Store: IdentityStore + Send + Sync + 'static {
 fn single(mut docs: Vec<Doc>) -> Result<Doc> {
     match (docs.pop(), docs.is_empty()) {
         (Some(doc), true) => Ok(doc),
-        _ => Err(conflict::other("a one-entity write did not return one document")),
+        _ => Err(conflict::other(
+            "a one-entity write did not return one document",
+        )),
     }
 }

@@ -212,10 +212,15 @@ impl Store for PgStore {
 
     async fn apply(&self, tenant: &str, work: &UnitOfWork) -> Result<Vec<Doc>> {
         let mut tx = self.write(tenant).await?;
-        // An error drops the transaction, which rolls it back.
-        let docs = write::apply(&mut tx, &PgDialect, tenant, work).await?;
-        tx.commit().await?;
-        Ok(docs)
+        match write::apply(&mut tx, &PgDialect, tenant, work).await {
+            Ok(docs) => Ok(tx.commit().await.map(|()| docs)?),
+            Err(e) => {
+                // Release the tenant's writer lock now rather than whenever the dropped
+                // transaction's rollback reaches the server.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
     }
 
     async fn list(&self, tenant: &str, query: &ListQuery<'_>) -> Result<Page> {

@@ -112,7 +112,11 @@ async fn version_of(
     kind: EntityKind,
     id: &str,
 ) -> Result<Option<i64>> {
-    let args = [Arg::Text(tenant), Arg::Text(kind.type_name()), Arg::Text(id)];
+    let args = [
+        Arg::Text(tenant),
+        Arg::Text(kind.type_name()),
+        Arg::Text(id),
+    ];
     tx.int(common::VERSION, &args).await
 }
 

@@ -31,7 +31,8 @@ use tokio::sync::{Mutex, MutexGuard};
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
-const GET: &str = "SELECT doc, version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+const GET: &str =
+    "SELECT doc, version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 
 /// Document bytes the read cache may hold: about ten thousand users.
 const CACHE_BYTES: usize = 16 << 20;
@@ -135,7 +136,8 @@ impl SqliteStore {
             match op {
                 Op::Create { kind, .. } | Op::Update { kind, .. } => {
                     if let Some(doc) = written.next() {
-                        self.cache.put(tenant, *kind, &doc.id, &doc.json, doc.version);
+                        self.cache
+                            .put(tenant, *kind, &doc.id, &doc.json, doc.version);
                     }
                 }
                 Op::Delete { kind, id, .. } => self.cache.invalidate(tenant, *kind, id),
@@ -283,8 +285,9 @@ impl Store for SqliteStore {
     async fn get_many(&self, tenant: &str, kind: EntityKind, ids: &[String]) -> Result<Vec<Doc>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(1_000) {
-            let mut qb =
-                QueryBuilder::<Sqlite>::new("SELECT id, doc, version FROM entities WHERE tenant_id = ");
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "SELECT id, doc, version FROM entities WHERE tenant_id = ",
+            );
             qb.push_bind(tenant)
                 .push(" AND entity_type = ")
                 .push_bind(kind.type_name())

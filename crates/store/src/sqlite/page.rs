@@ -80,7 +80,14 @@ mod tests {
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
         for bad in [
-            "x", "1:3:ab", "1:1:a", "1:1:a5:{}", "1:2:é", "1:1:a1:b1", "1:-1:a0:", "x:1:a1:b",
+            "x",
+            "1:3:ab",
+            "1:1:a",
+            "1:1:a5:{}",
+            "1:2:é",
+            "1:1:a1:b1",
+            "1:-1:a0:",
+            "x:1:a1:b",
         ] {
             assert!(unpack(Some(bad)).is_err(), "{bad:?}");
         }

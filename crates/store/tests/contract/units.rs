@@ -96,10 +96,7 @@ pub async fn a_failed_unit_of_work_leaves_nothing(s: &dyn Store, t: &str) {
     ));
     assert!(s.get(t, U, &a).await.unwrap().is_none());
     assert!(s.password_hash(t, &a).await.unwrap().is_none());
-    assert!(!s
-        .has_link(t, Relation::ClassMembers, &k, &a)
-        .await
-        .unwrap());
+    assert!(!s.has_link(t, Relation::ClassMembers, &k, &a).await.unwrap());
     let b_now = s.get(t, U, &b).await.unwrap().unwrap();
     assert_eq!(b_now.version, 1);
     assert_eq!(s.latest_seq(t).await.unwrap(), before);
@@ -115,18 +112,13 @@ pub async fn a_failed_unit_of_work_leaves_nothing(s: &dyn Store, t: &str) {
         s.password_hash(t, &a).await.unwrap().as_deref(),
         Some("$argon2id$hash")
     );
-    assert!(s
-        .has_link(t, Relation::ClassMembers, &k, &a)
-        .await
-        .unwrap());
+    assert!(s.has_link(t, Relation::ClassMembers, &k, &a).await.unwrap());
     // A stale step fails the unit too.
-    let stale = UnitOfWork::new()
-        .delete(U, &a, None)
-        .push(Op::Update {
-            kind: U,
-            doc: user(&b, "taken@x.edu", json!({})),
-            version: 1,
-        });
+    let stale = UnitOfWork::new().delete(U, &a, None).push(Op::Update {
+        kind: U,
+        doc: user(&b, "taken@x.edu", json!({})),
+        version: 1,
+    });
     assert!(matches!(s.apply(t, &stale).await, Err(StoreError::Stale)));
     assert!(s.get(t, U, &a).await.unwrap().is_some());
 }
@@ -153,7 +145,7 @@ pub async fn documents_come_back_as_written(s: &dyn Store, t: &str) {
     );
     assert_eq!(s.create(t, U, &doc).await.unwrap().json, want);
     assert_eq!(s.get(t, U, &uid).await.unwrap().unwrap().json, want);
-    let many = s.get_many(t, U, &[uid.clone()]).await.unwrap();
+    let many = s.get_many(t, U, std::slice::from_ref(&uid)).await.unwrap();
     assert_eq!(many[0].json, want);
     let page = s.list(t, &all(U)).await.unwrap();
     assert_eq!(page.items[0].json, want);

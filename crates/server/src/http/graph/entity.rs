@@ -46,7 +46,13 @@ pub async fn get_with_context(
     let view = View::new(ctx, kind, opts.select.as_deref());
     let body = render_one(ctx, kind, &doc.json, &view, &opts.expand).await?;
     let context = ctx.context(fragment);
-    Ok(respond::entity(ctx, StatusCode::OK, &context, doc.version, &body))
+    Ok(respond::entity(
+        ctx,
+        StatusCode::OK,
+        &context,
+        doc.version,
+        &body,
+    ))
 }
 
 /// `POST /education/{set}`: 201 with the entity and its `Location`.
@@ -117,7 +123,11 @@ pub async fn update_with_context(
         .get(ctx.tenant(), kind, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    if ctx.if_match.as_ref().is_some_and(|m| !m.matches(current.version)) {
+    if ctx
+        .if_match
+        .as_ref()
+        .is_some_and(|m| !m.matches(current.version))
+    {
         return Err(write_error(WriteError::PreconditionFailed, id));
     }
     let existing: Value = serde_json::from_str(&current.json)
@@ -138,7 +148,13 @@ pub async fn update_with_context(
     let view = View::new(ctx, kind, None);
     let body = respond::render(&stored.json, &view);
     let context = ctx.context(fragment);
-    Ok(respond::entity(ctx, StatusCode::OK, &context, stored.version, &body))
+    Ok(respond::entity(
+        ctx,
+        StatusCode::OK,
+        &context,
+        stored.version,
+        &body,
+    ))
 }
 
 /// `DELETE /education/{set}/{id}`: 204; links to the entity go with it.
