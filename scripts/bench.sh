@@ -12,6 +12,9 @@
 #   scripts/bench.sh s          only (s): sign-in cost: peak memory of a 200-request
 #                               wrong-password burst, and known vs unknown account
 #                               latency (bench/signin.py)
+#   scripts/bench.sh p          only (p): 200 concurrent PATCHes of one user, each setting
+#                               another property: throughput, p99, all applied
+#                               (bench/patch.py)
 #
 # (a) `serve --dev --demo-size small` on SQLite (a file in a temporary data folder) with
 #     the default log level (EDUGRAPH_LOG and RUST_LOG unset); wrk at 32 connections
@@ -31,7 +34,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-parts=${1:-ablts}
+parts=${1:-abltsp}
 duration=${BENCH_DURATION:-10s}
 threads=2
 connections=32
@@ -296,6 +299,17 @@ fi
 if [[ $parts == *s* ]]; then
   echo "== bench (s): sign-in cost"
   python3 bench/signin.py "$bin" "$out/results.md"
+fi
+
+if [[ $parts == *p* ]]; then
+  echo "== bench (p): 200 concurrent PATCHes of one entity"
+  start_server patch small
+  trap 'stop_server; rm -rf "$work"' EXIT
+  write_token=$(curl -fsS -X POST "$base/_edugraph/tokens" -H 'content-type: application/json' \
+    -d '{"app": true, "roles": ["EduRoster.ReadWrite.All"]}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  python3 bench/patch.py "$base" "$write_token" "$out/results.md"
+  stop_server
 fi
 
 echo

@@ -1,12 +1,14 @@
 //! The domain layer of edugraph: who the caller is and what they may do, the rules for
-//! roster entities (validation, read-only and required properties), and the generated
-//! demo tenant. Knows nothing of HTTP.
+//! roster entities (validation, read-only and required properties), the entity writes
+//! (unit of work, compare-and-swap, entity tags), and the generated demo tenant. Knows
+//! nothing of HTTP.
 
 pub mod access;
 pub mod caller;
 pub mod clock;
 pub mod demo;
 pub mod roster;
+pub mod writes;
 
 pub use caller::Caller;
 pub use clock::{Clock, SystemClock};

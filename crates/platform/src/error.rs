@@ -105,6 +105,11 @@ impl From<StoreError> for ApiError {
                 "Another object with the same value for property {what} already exists."
             ))
             .with_inner_code("ObjectConflict"),
+            StoreError::Stale => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "PreconditionFailed",
+                "The entity changed since it was read.",
+            ),
             StoreError::Other(err) => {
                 tracing::error!(error = %err, "store failure");
                 ApiError::internal("The service could not complete the request.")

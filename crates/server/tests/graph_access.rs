@@ -50,6 +50,7 @@ async fn me_and_its_navigations_for_a_signed_in_user() {
     // Reduced set: nothing beyond the documented properties.
     let allowed = [
         "@odata.context",
+        "@odata.etag",
         "@odata.type",
         "id",
         "primaryRole",

@@ -61,8 +61,9 @@ pub(crate) fn batch_rows(max_binds: usize, binds_per_row: usize) -> usize {
 
 // --- SQL shared by both backends --------------------------------------------------------
 
-pub(crate) const EXISTS: &str =
-    "SELECT 1 FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+/// The entity's version (its row's existence, for writes).
+pub(crate) const VERSION: &str =
+    "SELECT version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 pub(crate) const RECORD_CHANGE: &str =
     "INSERT INTO changes (tenant_id, entity_type, id, op) VALUES ($1, $2, $3, $4) RETURNING seq";
 pub(crate) const SET_CHANGE_SEQ: &str =
@@ -128,7 +129,7 @@ pub(crate) const PUT_SIGNING_KEY: &str =
 pub(crate) fn unique_check_sql(d: &dyn Dialect, prop: &str) -> Result<String> {
     let key = d.text("doc", &[prop.to_string()])?;
     Ok(format!(
-        "SELECT 1 FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND lower({key}) = lower($3) AND id <> $4 LIMIT 1"
+        "SELECT version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND lower({key}) = lower($3) AND id <> $4 LIMIT 1"
     ))
 }
 
@@ -288,25 +289,5 @@ mod tests {
         assert_eq!(batch_rows(32_766, 4), 5_000);
         assert!(batch_rows(32_766, 7) * 7 <= 32_766);
         assert_eq!(batch_rows(3, 4), 1);
-    }
-}
-
-/// Whether an entity write creates a new entity or replaces an existing one; the two
-/// differ only in what the existing row must be and in the statement used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Put {
-    Create,
-    Replace,
-}
-
-impl Put {
-    /// Refuses the write when the row's presence is wrong for it: a create of a taken id
-    /// conflicts on `id`, a replace of a missing entity is `NotFound`.
-    pub(crate) fn check(self, exists: bool) -> crate::Result<()> {
-        match (self, exists) {
-            (Put::Create, true) => Err(crate::StoreError::Conflict("id".into())),
-            (Put::Replace, false) => Err(crate::StoreError::NotFound),
-            _ => Ok(()),
-        }
     }
 }

@@ -8,6 +8,10 @@ pub enum StoreError {
     /// (`userPrincipalName`, `mailNickname`, `id`, `link`).
     #[error("conflict on {0}")]
     Conflict(String),
+    /// The entity changed since the version the write named was read (compare-and-swap
+    /// lost, or an `If-Match` that no longer holds).
+    #[error("the entity changed since it was read")]
+    Stale,
     #[error(transparent)]
     Other(#[from] anyhow_like::BoxError),
 }

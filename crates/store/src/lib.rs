@@ -19,6 +19,7 @@ mod open;
 mod postgres;
 mod sql;
 mod sqlite;
+mod unit;
 
 pub use error::StoreError;
 pub use identity::{
@@ -27,6 +28,7 @@ pub use identity::{
 };
 pub use jobs::{Claim, Finish, JobQuery, JobRecord, JobState, JobStore, NewJob, Purged};
 pub use open::open;
+pub use unit::{Op, UnitOfWork};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -121,11 +123,15 @@ pub struct ListQuery<'a> {
     pub count: bool,
 }
 
-/// A stored entity: its id and its Graph JSON document, as stored (no `@odata.context`).
+/// A stored entity: its id, its Graph JSON document exactly as written (no
+/// `@odata.context`), and its version: 1 when created, one more with every update. An
+/// update names the version it read and fails with [`StoreError::Stale`] when another
+/// write came first (see docs/concurrency.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Doc {
     pub id: String,
     pub json: String,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -198,22 +204,46 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
     async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>>;
     /// Fetches several entities by id (missing ids are skipped), in no particular order.
     async fn get_many(&self, tenant: &str, kind: EntityKind, ids: &[String]) -> Result<Vec<Doc>>;
-    /// Inserts a new entity. `doc` must hold `"id": id`. Fails with `Conflict` naming the
-    /// property when a unique property (`userPrincipalName`, `mailNickname`) is taken
-    /// (compared case-insensitively), or `Conflict("id")` when the id exists.
-    async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc>;
-    /// Replaces the whole document of an existing entity (`NotFound` otherwise); same
-    /// uniqueness rules as `create`.
-    async fn replace(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc>;
+    /// Applies every operation of `work` in one transaction, all or nothing, and returns
+    /// the documents the creates and updates stored, in their order. The first operation
+    /// that fails ends the transaction and is the error: `Conflict` naming a taken unique
+    /// property (`userPrincipalName`, `mailNickname`, compared case-insensitively), `id`
+    /// or `link`; `NotFound` for a missing entity or link; `Stale` when an update or a
+    /// conditional delete names a version that is no longer current.
+    async fn apply(&self, tenant: &str, work: &UnitOfWork) -> Result<Vec<Doc>>;
+
+    /// Inserts a new entity. `doc` must hold `"id": id`.
+    async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
+        let work = UnitOfWork::new().create(kind, doc.clone());
+        single(self.apply(tenant, &work).await?)
+    }
+    /// Replaces the whole document of an entity if its version is still `version`
+    /// (compare-and-swap): `Stale` if it changed, `NotFound` if it is gone.
+    async fn update(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        doc: &Value,
+        version: i64,
+    ) -> Result<Doc> {
+        let work = UnitOfWork::new().update(kind, doc.clone(), version);
+        single(self.apply(tenant, &work).await?)
+    }
     /// Deletes the entity and every link touching it (`NotFound` if absent); records the
     /// deletion for delta, and a change of every class that lost a member or teacher.
-    async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()>;
+    async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
+        let work = UnitOfWork::new().delete(kind, id, None);
+        self.apply(tenant, &work).await.map(drop)
+    }
     async fn list(&self, tenant: &str, query: &ListQuery<'_>) -> Result<Page>;
 
     // --- links ---------------------------------------------------------------------
     /// Adds a link. `NotFound` if either end does not exist, `Conflict` if it exists.
     /// Membership changes of a class count as a change of the class for delta.
-    async fn add_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()>;
+    async fn add_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()> {
+        let work = UnitOfWork::new().link(relation, from, to);
+        self.apply(tenant, &work).await.map(drop)
+    }
     /// Removes a link; `NotFound` if there was none.
     async fn remove_link(
         &self,
@@ -221,7 +251,10 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
         relation: Relation,
         from: &str,
         to: &str,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        let work = UnitOfWork::new().unlink(relation, from, to);
+        self.apply(tenant, &work).await.map(drop)
+    }
     async fn has_link(
         &self,
         tenant: &str,
@@ -246,7 +279,10 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
 
     // --- secrets and keys ----------------------------------------------------------
     /// Stores (or replaces) the password hash of a user. Never part of a document.
-    async fn set_password_hash(&self, tenant: &str, user_id: &str, hash: &str) -> Result<()>;
+    async fn set_password_hash(&self, tenant: &str, user_id: &str, hash: &str) -> Result<()> {
+        let work = UnitOfWork::new().set_password(user_id, hash);
+        self.apply(tenant, &work).await.map(drop)
+    }
     async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>>;
     /// Signing keys, newest first.
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>>;
@@ -274,5 +310,15 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
             self.bulk_load(tenant, &entities, &links).await?;
         }
         Ok(())
+    }
+}
+
+/// The one document a single-entity unit of work wrote.
+fn single(mut docs: Vec<Doc>) -> Result<Doc> {
+    match (docs.pop(), docs.is_empty()) {
+        (Some(doc), true) => Ok(doc),
+        _ => Err(conflict::other(
+            "a one-entity write did not return one document",
+        )),
     }
 }

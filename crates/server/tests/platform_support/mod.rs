@@ -6,7 +6,6 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use edugraph_edu::SystemClock;
 use edugraph_server::auth::Keys;
 use edugraph_server::config::Config;

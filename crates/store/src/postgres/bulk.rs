@@ -109,7 +109,7 @@ async fn insert(
                 .push_bind(*ty)
                 .push_bind(*id)
                 .push_bind(json.as_str())
-                .push_unseparated("::jsonb")
+                .push_unseparated("::json")
                 .push_bind(seq);
         });
         // Not cached: a statement this size is only worth keeping for one bulk load.

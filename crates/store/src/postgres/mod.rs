@@ -6,14 +6,14 @@
 mod bulk;
 mod identity;
 mod jobs;
-mod write;
 
-use crate::common::{self, changes_sql, Put};
+use crate::common::{self, changes_sql};
 use crate::sql::dialect::{Dialect, PgDialect};
 use crate::sql::listing::{self, Shape};
+use crate::sql::write;
 use crate::{
     DeltaItem, Doc, EntityKind, ListQuery, Page, Relation, Result, SigningKeyRecord, Store,
-    TenantRecord,
+    TenantRecord, UnitOfWork,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -25,7 +25,7 @@ use std::time::Duration;
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 const GET: &str =
-    "SELECT doc::text FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+    "SELECT doc::text, version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 
 pub(crate) struct PgStore {
     pool: PgPool,
@@ -69,7 +69,8 @@ impl PgStore {
     async fn fetch_page(&self, tenant: &str, q: &ListQuery<'_>) -> Result<Page> {
         let mut qb = QueryBuilder::<Postgres>::new("");
         listing::build(&PgDialect, tenant, q, Shape::Page, &mut qb)?;
-        let mut rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+        let mut rows: Vec<(String, String, i64)> =
+            qb.build_query_as().fetch_all(&self.pool).await?;
         let more = rows.len() > q.limit as usize;
         rows.truncate(q.limit as usize);
         let total = if q.count {
@@ -83,7 +84,7 @@ impl PgStore {
         Ok(Page {
             items: rows
                 .into_iter()
-                .map(|(id, json)| Doc { id, json })
+                .map(|(id, json, version)| Doc { id, json, version })
                 .collect(),
             total,
             more,
@@ -169,15 +170,16 @@ impl Store for PgStore {
     }
 
     async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>> {
-        let json: Option<String> = sqlx::query_scalar(GET)
+        let row: Option<(String, i64)> = sqlx::query_as(GET)
             .bind(tenant)
             .bind(kind.type_name())
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(json.map(|json| Doc {
+        Ok(row.map(|(json, version)| Doc {
             id: id.to_string(),
             json,
+            version,
         }))
     }
 
@@ -185,7 +187,7 @@ impl Store for PgStore {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(1_000) {
             let mut qb = QueryBuilder::<Postgres>::new(
-                "SELECT id, doc::text FROM entities WHERE tenant_id = ",
+                "SELECT id, doc::text, version FROM entities WHERE tenant_id = ",
             );
             qb.push_bind(tenant)
                 .push(" AND entity_type = ")
@@ -196,44 +198,34 @@ impl Store for PgStore {
                 list.push_bind(id.as_str());
             }
             qb.push(")");
-            let rows: Vec<(String, String)> = qb
+            let rows: Vec<(String, String, i64)> = qb
                 .build_query_as()
                 .persistent(false)
                 .fetch_all(&self.pool)
                 .await?;
-            out.extend(rows.into_iter().map(|(id, json)| Doc { id, json }));
+            out.extend(
+                rows.into_iter()
+                    .map(|(id, json, version)| Doc { id, json, version }),
+            );
         }
         Ok(out)
     }
 
-    async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.put_entity(tenant, kind, doc, Put::Create).await
-    }
-
-    async fn replace(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.put_entity(tenant, kind, doc, Put::Replace).await
-    }
-
-    async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
-        self.delete_entity(tenant, kind, id).await
+    async fn apply(&self, tenant: &str, work: &UnitOfWork) -> Result<Vec<Doc>> {
+        let mut tx = self.write(tenant).await?;
+        match write::apply(&mut tx, &PgDialect, tenant, work).await {
+            Ok(docs) => Ok(tx.commit().await.map(|()| docs)?),
+            Err(e) => {
+                // Release the tenant's writer lock now rather than whenever the dropped
+                // transaction's rollback reaches the server.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
     }
 
     async fn list(&self, tenant: &str, query: &ListQuery<'_>) -> Result<Page> {
         self.fetch_page(tenant, query).await
-    }
-
-    async fn add_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()> {
-        self.insert_link(tenant, relation, from, to).await
-    }
-
-    async fn remove_link(
-        &self,
-        tenant: &str,
-        relation: Relation,
-        from: &str,
-        to: &str,
-    ) -> Result<()> {
-        self.delete_link(tenant, relation, from, to).await
     }
 
     async fn has_link(
@@ -280,18 +272,6 @@ impl Store for PgStore {
             .into_iter()
             .map(|(id, seq, doc)| DeltaItem { id, seq, doc })
             .collect())
-    }
-
-    async fn set_password_hash(&self, tenant: &str, user_id: &str, hash: &str) -> Result<()> {
-        let mut tx = self.write(tenant).await?;
-        sqlx::query(common::PUT_PASSWORD)
-            .bind(tenant)
-            .bind(user_id)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>> {

@@ -46,6 +46,10 @@ pub(crate) trait Dialect: Sync {
     fn elements(&self, base: &str, path: &[String], alias: &str) -> Result<Elements>;
     /// The null-safe "is different from" operator (`NULL` differs from any value).
     fn distinct_op(&self) -> &'static str;
+    /// A bound parameter holding document text, as the value of the document column.
+    fn doc_param(&self, param: &str) -> String;
+    /// The current time, as `modified_at` stores it.
+    fn now(&self) -> &'static str;
     /// The entities table as the `FROM` item `e`. `index` names a selective index (see
     /// [`SELECTIVE_PATHS`]) that the filter pins with an equality.
     fn entities(&self, index: Option<&str>) -> String {
@@ -57,7 +61,7 @@ pub(crate) trait Dialect: Sync {
 /// SQLite with its built-in JSON functions over a `TEXT` document.
 pub(crate) struct SqliteDialect;
 
-/// PostgreSQL over a `JSONB` document.
+/// PostgreSQL over a `json` document (kept as written; the operators parse it).
 pub(crate) struct PgDialect;
 
 /// `$.a.b` for SQLite's JSON functions.
@@ -121,6 +125,14 @@ impl Dialect for SqliteDialect {
         "IS NOT"
     }
 
+    fn doc_param(&self, param: &str) -> String {
+        param.to_string()
+    }
+
+    fn now(&self) -> &'static str {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    }
+
     fn entities(&self, index: Option<&str>) -> String {
         // SQLite's planner would rather walk the primary key, already in id order, than
         // look up a selective expression index and sort the few rows it finds; without
@@ -134,7 +146,7 @@ impl Dialect for SqliteDialect {
 }
 
 impl PgDialect {
-    /// `base->'a'->'b'`: the JSONB node at `path`.
+    /// `base->'a'->'b'`: the JSON node at `path`.
     fn node(base: &str, path: &[String]) -> Result<String> {
         let mut out = base.to_string();
         for seg in path {
@@ -183,9 +195,9 @@ impl Dialect for PgDialect {
 
     fn elements(&self, base: &str, path: &[String], alias: &str) -> Result<Elements> {
         let node = Self::node(base, path)?;
-        // jsonb_array_elements fails on non-arrays, so anything else becomes an empty array.
+        // json_array_elements fails on non-arrays, so anything else becomes an empty array.
         let from = format!(
-            "jsonb_array_elements(CASE WHEN jsonb_typeof({node}) = 'array' THEN {node} ELSE '[]'::jsonb END) AS {alias}(v)"
+            "json_array_elements(CASE WHEN json_typeof({node}) = 'array' THEN {node} ELSE '[]'::json END) AS {alias}(v)"
         );
         Ok(Elements {
             from,
@@ -196,6 +208,15 @@ impl Dialect for PgDialect {
 
     fn distinct_op(&self) -> &'static str {
         "IS DISTINCT FROM"
+    }
+
+    fn doc_param(&self, param: &str) -> String {
+        // `json` keeps the text exactly as written (key order, spacing).
+        format!("{param}::json")
+    }
+
+    fn now(&self) -> &'static str {
+        "now()"
     }
 }
 

@@ -11,7 +11,7 @@ use crate::conflict::other;
 use crate::{ListQuery, Result, Scope};
 
 pub(crate) enum Shape {
-    /// `SELECT e.id, <doc>` with order and paging.
+    /// `SELECT e.id, <doc>, e.version` with order and paging.
     Page,
     /// `SELECT COUNT(*)` of every match.
     Count,
@@ -32,7 +32,7 @@ pub(crate) fn build(
     let from = d.entities(index);
     match shape {
         Shape::Page => out.sql(&format!(
-            "SELECT e.id AS id, {} AS doc FROM {from}",
+            "SELECT e.id AS id, {} AS doc, e.version AS version FROM {from}",
             d.doc_column()
         )),
         Shape::Count => out.sql(&format!("SELECT COUNT(*) FROM {from}")),

@@ -9,6 +9,7 @@
 pub(crate) mod dialect;
 pub(crate) mod filter;
 pub(crate) mod listing;
+pub(crate) mod write;
 
 use crate::conflict::other;
 use crate::Result;

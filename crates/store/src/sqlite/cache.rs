@@ -7,7 +7,9 @@
 //!
 //! Readers that miss fill the cache only if no write touched the shard since they looked
 //! (a generation count per shard), so a slow reader can never put back a document that
-//! a write replaced meanwhile.
+//! a write replaced meanwhile. Entries carry the entity's version with its document:
+//! an update's compare-and-swap names the version a read returned, so a stale entry would
+//! make every retry lose.
 
 use crate::EntityKind;
 use std::collections::hash_map::RandomState;
@@ -36,9 +38,20 @@ struct Entry {
     kind: EntityKind,
     id: Box<str>,
     json: Box<str>,
+    version: i64,
 }
 
 impl Entry {
+    fn new(tenant: &str, kind: EntityKind, id: &str, json: &str, version: i64) -> Self {
+        Entry {
+            tenant: tenant.into(),
+            kind,
+            id: id.into(),
+            json: json.into(),
+            version,
+        }
+    }
+
     fn is(&self, tenant: &str, kind: EntityKind, id: &str) -> bool {
         self.kind == kind && &*self.id == id && &*self.tenant == tenant
     }
@@ -72,12 +85,18 @@ impl DocCache {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached document, or a ticket for filling the cache after reading the database.
-    pub(crate) fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<String, Ticket> {
+    /// The cached document and version, or a ticket for filling the cache after reading
+    /// the database.
+    pub(crate) fn get(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        id: &str,
+    ) -> Result<(String, i64), Ticket> {
         let key = self.key(tenant, kind, id);
         let shard = self.shard(key);
         match shard.map.get(&key) {
-            Some(e) if e.is(tenant, kind, id) => Ok(e.json.to_string()),
+            Some(e) if e.is(tenant, kind, id) => Ok((e.json.to_string(), e.version)),
             _ => Err(Ticket {
                 key,
                 generation: shard.generation,
@@ -93,19 +112,21 @@ impl DocCache {
         kind: EntityKind,
         id: &str,
         json: &str,
+        version: i64,
     ) {
         let mut shard = self.shard(ticket.key);
         if shard.generation == ticket.generation {
-            self.insert(&mut shard, ticket.key, tenant, kind, id, json);
+            let entry = Entry::new(tenant, kind, id, json, version);
+            self.insert(&mut shard, ticket.key, entry);
         }
     }
 
     /// A write committed this document.
-    pub(crate) fn put(&self, tenant: &str, kind: EntityKind, id: &str, json: &str) {
+    pub(crate) fn put(&self, tenant: &str, kind: EntityKind, id: &str, json: &str, version: i64) {
         let key = self.key(tenant, kind, id);
         let mut shard = self.shard(key);
         shard.generation += 1;
-        self.insert(&mut shard, key, tenant, kind, id, json);
+        self.insert(&mut shard, key, Entry::new(tenant, kind, id, json, version));
     }
 
     /// A write deleted the entity, or may have changed it.
@@ -126,33 +147,20 @@ impl DocCache {
         }
     }
 
-    fn insert(
-        &self,
-        shard: &mut Shard,
-        key: u64,
-        tenant: &str,
-        kind: EntityKind,
-        id: &str,
-        json: &str,
-    ) {
+    fn insert(&self, shard: &mut Shard, key: u64, entry: Entry) {
         remove(shard, key);
-        if json.len() > self.shard_budget {
+        let size = entry.json.len();
+        if size > self.shard_budget {
             return;
         }
         // Evict until the newcomer fits. Hash order is as good as random here.
-        while shard.bytes + json.len() > self.shard_budget {
+        while shard.bytes + size > self.shard_budget {
             let Some(&victim) = shard.map.keys().next() else {
                 break;
             };
             remove(shard, victim);
         }
-        shard.bytes += json.len();
-        let entry = Entry {
-            tenant: tenant.into(),
-            kind,
-            id: id.into(),
-            json: json.into(),
-        };
+        shard.bytes += size;
         shard.map.insert(key, entry);
     }
 }
@@ -173,8 +181,8 @@ mod tests {
     fn miss_fill_hit() {
         let c = DocCache::new(1 << 20);
         let ticket = c.get("t", U, "a").unwrap_err();
-        c.fill(ticket, "t", U, "a", "{\"id\":\"a\"}");
-        assert_eq!(c.get("t", U, "a").unwrap(), "{\"id\":\"a\"}");
+        c.fill(ticket, "t", U, "a", "{\"id\":\"a\"}", 3);
+        assert_eq!(c.get("t", U, "a").unwrap(), ("{\"id\":\"a\"}".into(), 3));
         // Tenant and kind are part of the key.
         assert!(c.get("t2", U, "a").is_err());
         assert!(c.get("t", EntityKind::Class, "a").is_err());
@@ -184,29 +192,29 @@ mod tests {
     fn a_write_between_miss_and_fill_wins() {
         let c = DocCache::new(1 << 20);
         let ticket = c.get("t", U, "a").unwrap_err();
-        c.put("t", U, "a", "new");
-        c.fill(ticket, "t", U, "a", "old");
-        assert_eq!(c.get("t", U, "a").unwrap(), "new");
+        c.put("t", U, "a", "new", 1);
+        c.fill(ticket, "t", U, "a", "old", 1);
+        assert_eq!(c.get("t", U, "a").unwrap(), ("new".into(), 1));
 
         let ticket = c.get("t", U, "b").unwrap_err();
         c.invalidate("t", U, "b");
-        c.fill(ticket, "t", U, "b", "stale");
+        c.fill(ticket, "t", U, "b", "stale", 1);
         assert!(c.get("t", U, "b").is_err());
 
         let ticket = c.get("t", U, "c").unwrap_err();
         c.clear();
-        c.fill(ticket, "t", U, "c", "stale");
+        c.fill(ticket, "t", U, "c", "stale", 1);
         assert!(c.get("t", U, "c").is_err());
     }
 
     #[test]
     fn invalidate_and_clear_forget() {
         let c = DocCache::new(1 << 20);
-        c.put("t", U, "a", "1");
-        c.put("t", U, "b", "2");
+        c.put("t", U, "a", "1", 1);
+        c.put("t", U, "b", "2", 1);
         c.invalidate("t", U, "a");
         assert!(c.get("t", U, "a").is_err());
-        assert_eq!(c.get("t", U, "b").unwrap(), "2");
+        assert_eq!(c.get("t", U, "b").unwrap().0, "2");
         c.clear();
         assert!(c.get("t", U, "b").is_err());
     }
@@ -215,7 +223,7 @@ mod tests {
     fn stays_within_its_budget() {
         let c = DocCache::new(SHARDS * 100);
         for i in 0..1000 {
-            c.put("t", U, &i.to_string(), &"x".repeat(30));
+            c.put("t", U, &i.to_string(), &"x".repeat(30), 1);
         }
         for shard in &c.shards {
             let s = shard.lock().unwrap();
@@ -223,10 +231,10 @@ mod tests {
             assert_eq!(s.bytes, s.map.values().map(|e| e.json.len()).sum::<usize>());
         }
         // Too big for any shard: not cached at all.
-        c.put("t", U, "big", &"x".repeat(101));
+        c.put("t", U, "big", &"x".repeat(101), 1);
         assert!(c.get("t", U, "big").is_err());
         // The latest write is always readable (when it fits).
-        c.put("t", U, "last", "y");
-        assert_eq!(c.get("t", U, "last").unwrap(), "y");
+        c.put("t", U, "last", "y", 1);
+        assert_eq!(c.get("t", U, "last").unwrap().0, "y");
     }
 }

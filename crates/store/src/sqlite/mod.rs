@@ -10,15 +10,15 @@ mod jobs;
 mod page;
 #[cfg(test)]
 mod plans;
-mod write;
 
-use crate::common::{self, changes_sql, Put};
+use crate::common::{self, changes_sql};
 use crate::conflict::other;
 use crate::sql::dialect::{Dialect, SqliteDialect};
 use crate::sql::listing::{self, Shape};
+use crate::sql::write;
 use crate::{
-    DeltaItem, Doc, EntityKind, ListQuery, Page, Relation, Result, SigningKeyRecord, Store,
-    TenantRecord,
+    DeltaItem, Doc, EntityKind, ListQuery, Op, Page, Relation, Result, SigningKeyRecord, Store,
+    TenantRecord, UnitOfWork,
 };
 use async_trait::async_trait;
 use cache::DocCache;
@@ -32,7 +32,8 @@ use tokio::sync::{Mutex, MutexGuard};
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
-const GET: &str = "SELECT doc FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+const GET: &str =
+    "SELECT doc, version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 
 /// Document bytes the read cache may hold: about ten thousand users.
 const CACHE_BYTES: usize = 16 << 20;
@@ -121,6 +122,31 @@ impl SqliteStore {
         Ok((turn, tx))
     }
 
+    /// Keeps the read cache exact: after a unit of work the entries of the entities it
+    /// wrote hold the committed documents, or are dropped (also when the outcome is
+    /// unknown).
+    fn settle(&self, tenant: &str, work: &UnitOfWork, res: &Result<Vec<Doc>>) {
+        let Ok(docs) = res else {
+            for (kind, id) in work.touched() {
+                self.cache.invalidate(tenant, kind, id);
+            }
+            return;
+        };
+        let mut written = docs.iter();
+        for op in &work.ops {
+            match op {
+                Op::Create { kind, .. } | Op::Update { kind, .. } => {
+                    if let Some(doc) = written.next() {
+                        self.cache
+                            .put(tenant, *kind, &doc.id, &doc.json, doc.version);
+                    }
+                }
+                Op::Delete { kind, id, .. } => self.cache.invalidate(tenant, *kind, id),
+                _ => {}
+            }
+        }
+    }
+
     async fn fetch_page(&self, tenant: &str, q: &ListQuery<'_>) -> Result<Page> {
         let mut items = if q.orderby.is_empty() {
             // In id order: one packed row (see `page`).
@@ -132,9 +158,10 @@ impl SqliteStore {
         } else {
             let mut qb = QueryBuilder::<Sqlite>::new("");
             listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
-            let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+            let rows: Vec<(String, String, i64)> =
+                qb.build_query_as().fetch_all(&self.pool).await?;
             rows.into_iter()
-                .map(|(id, json)| Doc { id, json })
+                .map(|(id, json, version)| Doc { id, json, version })
                 .collect()
         };
         let more = items.len() > q.limit as usize;
@@ -231,34 +258,37 @@ impl Store for SqliteStore {
 
     async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>> {
         let ticket = match self.cache.get(tenant, kind, id) {
-            Ok(json) => {
+            Ok((json, version)) => {
                 return Ok(Some(Doc {
                     id: id.to_string(),
                     json,
+                    version,
                 }))
             }
             Err(ticket) => ticket,
         };
-        let json: Option<String> = sqlx::query_scalar(GET)
+        let row: Option<(String, i64)> = sqlx::query_as(GET)
             .bind(tenant)
             .bind(kind.type_name())
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        if let Some(json) = &json {
-            self.cache.fill(ticket, tenant, kind, id, json);
+        if let Some((json, version)) = &row {
+            self.cache.fill(ticket, tenant, kind, id, json, *version);
         }
-        Ok(json.map(|json| Doc {
+        Ok(row.map(|(json, version)| Doc {
             id: id.to_string(),
             json,
+            version,
         }))
     }
 
     async fn get_many(&self, tenant: &str, kind: EntityKind, ids: &[String]) -> Result<Vec<Doc>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(1_000) {
-            let mut qb =
-                QueryBuilder::<Sqlite>::new("SELECT id, doc FROM entities WHERE tenant_id = ");
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "SELECT id, doc, version FROM entities WHERE tenant_id = ",
+            );
             qb.push_bind(tenant)
                 .push(" AND entity_type = ")
                 .push_bind(kind.type_name())
@@ -268,44 +298,37 @@ impl Store for SqliteStore {
                 list.push_bind(id.as_str());
             }
             qb.push(")");
-            let rows: Vec<(String, String)> = qb
+            let rows: Vec<(String, String, i64)> = qb
                 .build_query_as()
                 .persistent(false)
                 .fetch_all(&self.pool)
                 .await?;
-            out.extend(rows.into_iter().map(|(id, json)| Doc { id, json }));
+            out.extend(
+                rows.into_iter()
+                    .map(|(id, json, version)| Doc { id, json, version }),
+            );
         }
         Ok(out)
     }
 
-    async fn create(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.put_entity(tenant, kind, doc, Put::Create).await
-    }
-
-    async fn replace(&self, tenant: &str, kind: EntityKind, doc: &Value) -> Result<Doc> {
-        self.put_entity(tenant, kind, doc, Put::Replace).await
-    }
-
-    async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
-        self.delete_entity(tenant, kind, id).await
+    async fn apply(&self, tenant: &str, work: &UnitOfWork) -> Result<Vec<Doc>> {
+        let (turn, mut tx) = self.write().await?;
+        let res = match write::apply(&mut tx, &SqliteDialect, tenant, work).await {
+            Ok(docs) => tx.commit().await.map(|()| docs).map_err(Into::into),
+            Err(e) => {
+                // Roll back now, before the next writer's turn, rather than on drop.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        };
+        // Still this writer's turn: no later write can settle its entries first.
+        self.settle(tenant, work, &res);
+        drop(turn);
+        res
     }
 
     async fn list(&self, tenant: &str, query: &ListQuery<'_>) -> Result<Page> {
         self.fetch_page(tenant, query).await
-    }
-
-    async fn add_link(&self, tenant: &str, relation: Relation, from: &str, to: &str) -> Result<()> {
-        self.insert_link(tenant, relation, from, to).await
-    }
-
-    async fn remove_link(
-        &self,
-        tenant: &str,
-        relation: Relation,
-        from: &str,
-        to: &str,
-    ) -> Result<()> {
-        self.delete_link(tenant, relation, from, to).await
     }
 
     async fn has_link(
@@ -352,18 +375,6 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|(id, seq, doc)| DeltaItem { id, seq, doc })
             .collect())
-    }
-
-    async fn set_password_hash(&self, tenant: &str, user_id: &str, hash: &str) -> Result<()> {
-        let (_turn, mut tx) = self.write().await?;
-        sqlx::query(common::PUT_PASSWORD)
-            .bind(tenant)
-            .bind(user_id)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>> {

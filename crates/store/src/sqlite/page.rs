@@ -6,11 +6,11 @@
 use crate::conflict::other;
 use crate::{Doc, Result};
 
-/// Around a page query (columns `id`, `doc`), these make it return one row, NULL when the
-/// page is empty: `<bytes of id>:<id><bytes of doc>:<doc>` for every row, in no particular
-/// order (an aggregate does not keep its input's order).
-pub(super) const PACK_OPEN: &str = "SELECT group_concat(octet_length(id) || ':' || id || \
-     octet_length(doc) || ':' || doc, '') FROM (";
+/// Around a page query (columns `id`, `doc`, `version`), these make it return one row,
+/// NULL when the page is empty: `<version>:<bytes of id>:<id><bytes of doc>:<doc>` for
+/// every row, in no particular order (an aggregate does not keep its input's order).
+pub(super) const PACK_OPEN: &str = "SELECT group_concat(version || ':' || \
+     octet_length(id) || ':' || id || octet_length(doc) || ':' || doc, '') FROM (";
 pub(super) const PACK_CLOSE: &str = ")";
 
 /// The items of a packed page, in id order (byte order, as SQLite's `BINARY` collation
@@ -19,21 +19,31 @@ pub(super) fn unpack(packed: Option<&str>) -> Result<Vec<Doc>> {
     let mut rest = packed.unwrap_or("");
     let mut items = Vec::new();
     while !rest.is_empty() {
+        let version = number(&mut rest)?;
         let id = take(&mut rest)?;
         let json = take(&mut rest)?;
-        items.push(Doc { id, json });
+        items.push(Doc { id, json, version });
     }
     items.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     Ok(items)
 }
 
+fn malformed() -> crate::StoreError {
+    other("malformed packed listing page")
+}
+
+/// One `<number>:` off the front of `rest`.
+fn number<T: std::str::FromStr>(rest: &mut &str) -> Result<T> {
+    let (n, tail) = rest.split_once(':').ok_or_else(malformed)?;
+    *rest = tail;
+    n.parse().map_err(|_| malformed())
+}
+
 /// One `<length>:<text>` field off the front of `rest`.
 fn take(rest: &mut &str) -> Result<String> {
-    let bad = || other("malformed packed listing page");
-    let (len, tail) = rest.split_once(':').ok_or_else(bad)?;
-    let len: usize = len.parse().map_err(|_| bad())?;
-    let value = tail.get(..len).ok_or_else(bad)?;
-    *rest = &tail[len..];
+    let len: usize = number(rest)?;
+    let value = rest.get(..len).ok_or_else(malformed)?;
+    *rest = &rest[len..];
     Ok(value.to_string())
 }
 
@@ -44,7 +54,7 @@ mod tests {
     fn pack(items: &[(&str, &str)]) -> String {
         items
             .iter()
-            .map(|(id, doc)| format!("{}:{id}{}:{doc}", id.len(), doc.len()))
+            .map(|(id, doc)| format!("7:{}:{id}{}:{doc}", id.len(), doc.len()))
             .collect()
     }
 
@@ -61,6 +71,7 @@ mod tests {
         let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["10", "a:9", "b", "ä"]);
         assert_eq!(docs[1].json, "é€😀");
+        assert_eq!(docs[1].version, 7);
         assert_eq!(docs[2].json, r#"{"x":"1:2"}"#);
         assert_eq!(docs[3].json, "");
         assert!(unpack(None).unwrap().is_empty());
@@ -68,7 +79,16 @@ mod tests {
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        for bad in ["x", "3:ab", "1:a", "1:a5:{}", "2:é", "1:a1:b1", "-1:a0:"] {
+        for bad in [
+            "x",
+            "1:3:ab",
+            "1:1:a",
+            "1:1:a5:{}",
+            "1:2:é",
+            "1:1:a1:b1",
+            "1:-1:a0:",
+            "x:1:a1:b",
+        ] {
             assert!(unpack(Some(bad)).is_err(), "{bad:?}");
         }
     }

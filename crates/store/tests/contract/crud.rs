@@ -35,8 +35,10 @@ pub async fn create_get_replace_delete(s: &dyn Store, t: &str) {
 
     let mut changed = doc.clone();
     changed["displayName"] = json!("Ada L.");
-    let replaced = s.replace(t, EntityKind::User, &changed).await.unwrap();
+    assert_eq!((created.version, got.version), (1, 1));
+    let replaced = s.update(t, EntityKind::User, &changed, 1).await.unwrap();
     assert_eq!(parse(&replaced.json), changed);
+    assert_eq!(replaced.version, 2);
     assert_eq!(
         parse(
             &s.get(t, EntityKind::User, &uid)
@@ -55,7 +57,7 @@ pub async fn create_get_replace_delete(s: &dyn Store, t: &str) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.replace(t, EntityKind::User, &changed).await,
+        s.update(t, EntityKind::User, &changed, 2).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -148,15 +150,16 @@ pub async fn replace_keeps_own_unique_values_and_checks_others(s: &dyn Store, t:
         .await
         .unwrap();
     // Keeping its own name (in another case) is fine.
-    s.replace(t, EntityKind::User, &user(&a, "A@X.EDU", json!({})))
+    s.update(t, EntityKind::User, &user(&a, "A@X.EDU", json!({})), 1)
         .await
         .unwrap();
     // Taking b's is not, and changes nothing.
     let err = s
-        .replace(
+        .update(
             t,
             EntityKind::User,
             &user(&a, "B@x.edu", json!({"mailNickname": "a"})),
+            2,
         )
         .await
         .unwrap_err();
@@ -234,7 +237,7 @@ pub async fn reads_racing_writes_settle_on_the_last_write(s: &dyn Store, t: &str
     s.create(t, EntityKind::User, &version(0)).await.unwrap();
     for v in 1..=20 {
         let doc = version(v);
-        let write = s.replace(t, EntityKind::User, &doc);
+        let write = s.update(t, EntityKind::User, &doc, v as i64);
         let reads = futures::future::join_all((0..5).map(|_| s.get(t, EntityKind::User, &uid)));
         let (written, read) = futures::join!(write, reads);
         written.unwrap();

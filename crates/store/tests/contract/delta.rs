@@ -46,18 +46,20 @@ pub async fn sequences_and_deletions(s: &dyn Store, t: &str) {
     assert!(delta(s, t, EntityKind::User, mark).await.is_empty());
 
     // One entity changed twice and one deleted: one item each, with the latest state.
-    s.replace(
+    s.update(
         t,
         EntityKind::User,
         &user("b", "b@x.edu", json!({"displayName": "B1"})),
+        1,
     )
     .await
     .unwrap();
     s.delete(t, EntityKind::User, "a").await.unwrap();
-    s.replace(
+    s.update(
         t,
         EntityKind::User,
         &user("b", "b@x.edu", json!({"displayName": "B2"})),
+        2,
     )
     .await
     .unwrap();
@@ -91,10 +93,11 @@ pub async fn sequences_and_deletions(s: &dyn Store, t: &str) {
 
     // `upto` bounds the range: changes after it wait for the next call.
     let upto = s.latest_seq(t).await.unwrap();
-    s.replace(
+    s.update(
         t,
         EntityKind::User,
         &user("b", "b@x.edu", json!({"displayName": "B3"})),
+        3,
     )
     .await
     .unwrap();
@@ -188,10 +191,11 @@ pub async fn paging_through_changes(s: &dyn Store, t: &str) {
         .unwrap();
     }
     // u1 changes again, so its item moves to the end.
-    s.replace(
+    s.update(
         t,
         EntityKind::User,
         &user("u1", "u1@x.edu", json!({"displayName": "later"})),
+        1,
     )
     .await
     .unwrap();

@@ -13,6 +13,7 @@ mod links;
 mod misc;
 mod order;
 mod support;
+mod units;
 
 use support::{backends, tenant};
 
@@ -64,6 +65,10 @@ contract! {
     bulk::bulk_load_is_all_or_nothing,
     bulk::bulk_load_batches_loads_every_batch,
     bulk::bulk_load_batches_is_all_or_nothing,
+    units::updates_compare_and_swap_the_version,
+    units::racing_read_merge_writes_all_land,
+    units::a_failed_unit_of_work_leaves_nothing,
+    units::documents_come_back_as_written,
 }
 
 #[tokio::test]

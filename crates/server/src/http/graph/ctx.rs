@@ -5,6 +5,7 @@
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use edugraph_edu::access::{self, ClassRole, ClassRule, Denied, Grant, Op};
+use edugraph_edu::writes::IfMatch;
 use edugraph_edu::Caller;
 use edugraph_odata::query::referenced_paths;
 use edugraph_odata::{ApiVersion, QueryOptions, Schema};
@@ -66,6 +67,8 @@ pub struct Ctx {
     pub path: String,
     pub raw_query: Option<String>,
     pub prefs: Prefs,
+    /// The `If-Match` condition of a PATCH or DELETE.
+    pub if_match: Option<IfMatch>,
     pub body: Bytes,
 }
 

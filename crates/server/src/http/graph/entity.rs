@@ -1,12 +1,13 @@
 //! Create, read, update and delete of users, classes and schools. The rules live in
-//! `edugraph_edu::roster`; this file orders the writes so that a rejected request changes
-//! nothing: the body is validated and the password hashed before anything is written,
-//! and the one write that can follow another (the password hash) undoes the first if it
-//! fails.
+//! `edugraph_edu::roster` and the writes in `edugraph_edu::writes`: the body is validated
+//! and the password hashed before anything is written, an entity and its password hash
+//! are written in one transaction, and an update is a compare-and-swap on the version
+//! read (retried on a lost race; `If-Match` makes it conditional on the client's tag).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use edugraph_edu::roster::{self, CreateContext, Directory, Prepared, RuleError};
+use edugraph_edu::writes::{self, WriteError};
 use edugraph_store::{EntityKind, StoreError};
 use serde_json::Value;
 
@@ -20,7 +21,7 @@ pub fn rule_error(e: RuleError) -> ApiError {
 }
 
 /// `GET /education/{set}/{id}`: one store read; without `$select`/`$expand` the stored
-/// text goes out with only `@odata.context` spliced in.
+/// text goes out with only `@odata.context` and `@odata.etag` spliced in.
 pub async fn get(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
     let fragment = format!("education/{}/$entity", set_name(kind));
     get_with_context(ctx, kind, id, &fragment).await
@@ -44,11 +45,13 @@ pub async fn get_with_context(
         .ok_or_else(|| not_found(id))?;
     let view = View::new(ctx, kind, opts.select.as_deref());
     let body = render_one(ctx, kind, &doc.json, &view, &opts.expand).await?;
-    Ok(respond::json(
+    let context = ctx.context(fragment);
+    Ok(respond::entity(
         ctx,
         StatusCode::OK,
-        respond::splice_context(&ctx.context(fragment), &body),
-        None,
+        &context,
+        doc.version,
+        &body,
     ))
 }
 
@@ -73,29 +76,19 @@ pub async fn create(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
     )
     .map_err(rule_error)?;
     let hash = hash_of(ctx, &prepared).await?;
-    let stored = ctx
-        .store()
-        .create(ctx.tenant(), kind, &prepared.doc)
-        .await
-        .map_err(conflict)?;
-    if let Some(hash) = hash {
-        if let Err(e) = ctx
-            .store()
-            .set_password_hash(ctx.tenant(), &id, &hash)
-            .await
-        {
-            // Undo the create so the failed request leaves nothing behind.
-            let _ = ctx.store().delete(ctx.tenant(), kind, &id).await;
-            return Err(e.into());
-        }
-    }
+    let stored = writes::create(
+        ctx.store(),
+        ctx.tenant(),
+        kind,
+        prepared.doc,
+        hash.as_deref(),
+    )
+    .await
+    .map_err(|e| write_error(e, &id))?;
     let view = View::new(ctx, kind, None);
-    let fragment = format!("education/{}/$entity", set_name(kind));
-    let body = respond::splice_context(
-        &ctx.context(&fragment),
-        &respond::render(&stored.json, &view),
-    );
-    let mut resp = respond::json(ctx, StatusCode::CREATED, body, None);
+    let context = ctx.context(&format!("education/{}/$entity", set_name(kind)));
+    let body = respond::render(&stored.json, &view);
+    let mut resp = respond::entity(ctx, StatusCode::CREATED, &context, stored.version, &body);
     if let Ok(location) = HeaderValue::from_str(&ctx.entity_url(kind, &id)) {
         resp.headers_mut().insert(header::LOCATION, location);
     }
@@ -116,53 +109,61 @@ pub async fn update_with_context(
 ) -> ApiResult<Response> {
     let patch = roster::parse_body(&ctx.body).map_err(rule_error)?;
     let domains = verified_domains(ctx, kind, &patch).await?;
-    let existing = ctx
-        .store()
-        .get(ctx.tenant(), kind, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    let existing: Value = serde_json::from_str(&existing.json)
-        .map_err(|_| ApiError::internal("A stored document is not valid JSON."))?;
     let now = ctx.state.clock().now();
     let directory = Directory {
         verified_domains: &domains,
     };
-    let prepared = roster::prepare_update(ctx.schema, kind, &existing, patch, now, directory)
-        .map_err(rule_error)?;
-    let hash = hash_of(ctx, &prepared).await?;
-    let stored = ctx
+    let prepare = |existing: &Value| {
+        roster::prepare_update(ctx.schema, kind, existing, patch.clone(), now, directory)
+    };
+    // Validate against the current document and hash a new password once, before the
+    // write takes its turn; the write merges again into the version it then reads.
+    let current = ctx
         .store()
-        .replace(ctx.tenant(), kind, &prepared.doc)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => not_found(id),
-            other => conflict(other),
-        })?;
-    forget_account(ctx, kind, id);
-    if let Some(hash) = hash {
-        if let Err(e) = ctx.store().set_password_hash(ctx.tenant(), id, &hash).await {
-            let _ = ctx.store().replace(ctx.tenant(), kind, &existing).await;
-            return Err(e.into());
-        }
+        .get(ctx.tenant(), kind, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    if ctx
+        .if_match
+        .as_ref()
+        .is_some_and(|m| !m.matches(current.version))
+    {
+        return Err(write_error(WriteError::PreconditionFailed, id));
     }
+    let existing: Value = serde_json::from_str(&current.json)
+        .map_err(|_| ApiError::internal("A stored document is not valid JSON."))?;
+    let hash = hash_of(ctx, &prepare(&existing).map_err(rule_error)?).await?;
+    let stored = writes::update(
+        ctx.store(),
+        ctx.tenant(),
+        kind,
+        id,
+        ctx.if_match.as_ref(),
+        hash.as_deref(),
+        |existing| prepare(existing).map(|p| p.doc),
+    )
+    .await
+    .map_err(|e| write_error(e, id))?;
+    forget_account(ctx, kind, id);
     let view = View::new(ctx, kind, None);
-    let body = respond::splice_context(
-        &ctx.context(fragment),
-        &respond::render(&stored.json, &view),
-    );
-    Ok(respond::json(ctx, StatusCode::OK, body, None))
+    let body = respond::render(&stored.json, &view);
+    let context = ctx.context(fragment);
+    Ok(respond::entity(
+        ctx,
+        StatusCode::OK,
+        &context,
+        stored.version,
+        &body,
+    ))
 }
 
 /// `DELETE /education/{set}/{id}`: 204; links to the entity go with it.
 pub async fn delete(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
-    match ctx.store().delete(ctx.tenant(), kind, id).await {
-        Ok(()) => {
-            forget_account(ctx, kind, id);
-            Ok(respond::no_content())
-        }
-        Err(StoreError::NotFound) => Err(not_found(id)),
-        Err(e) => Err(e.into()),
-    }
+    writes::delete(ctx.store(), ctx.tenant(), kind, id, ctx.if_match.as_ref())
+        .await
+        .map_err(|e| write_error(e, id))?;
+    forget_account(ctx, kind, id);
+    Ok(respond::no_content())
 }
 
 /// A changed or deleted user's cached account state is dropped, so their tokens are
@@ -195,6 +196,25 @@ async fn hash_of(ctx: &Ctx, prepared: &Prepared) -> ApiResult<Option<String>> {
     match &prepared.password {
         Some(pw) => Ok(Some(ctx.state.hashing().hash(pw).await?)),
         None => Ok(None),
+    }
+}
+
+/// The Graph envelope of a write that did not happen (docs/concurrency.md).
+fn write_error(e: WriteError, id: &str) -> ApiError {
+    match e {
+        WriteError::NotFound => not_found(id),
+        WriteError::PreconditionFailed => ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailed",
+            "The entity tag in If-Match does not match the current version of the entity.",
+        ),
+        WriteError::Contended => ApiError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "The entity kept changing while the update was applied; retry the request.",
+        ),
+        WriteError::Rule(e) => rule_error(e),
+        WriteError::Store(e) => conflict(e),
     }
 }
 

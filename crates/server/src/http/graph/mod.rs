@@ -30,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use edugraph_edu::access::{self, Access};
+use edugraph_edu::writes::IfMatch;
 use edugraph_odata::{path::parse_path, ApiVersion, Schema};
 
 use self::catalog::Unserved;
@@ -148,6 +149,11 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
     };
     let ctx = Ctx {
         prefs: Prefs::from_headers(&parts.headers),
+        // A header that is not text names no tag, so it matches nothing.
+        if_match: parts
+            .headers
+            .get(header::IF_MATCH)
+            .map(|v| IfMatch::parse(v.to_str().unwrap_or_default())),
         raw_query: parts
             .uri
             .query()

@@ -55,6 +55,17 @@ pub fn json(
     resp
 }
 
+/// One entity: its payload with `@odata.context` and `@odata.etag` spliced in front of
+/// `body` (the stored text, or its shaped copy) and the same tag as the `ETag` header.
+pub fn entity(ctx: &Ctx, status: StatusCode, context: &str, version: i64, body: &str) -> Response {
+    let etag = edugraph_edu::writes::etag(version);
+    let mut resp = json(ctx, status, splice_entity(context, Some(&etag), body), None);
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
 /// 204 No Content.
 pub fn no_content() -> Response {
     let mut resp = Response::new(Body::empty());
@@ -79,11 +90,21 @@ pub fn quote(s: &str) -> String {
 
 /// `{"@odata.context":"<context>",<rest of doc>}` without parsing `doc`.
 pub fn splice_context(context: &str, doc: &str) -> String {
+    splice_entity(context, None, doc)
+}
+
+/// `{"@odata.context":"<context>","@odata.etag":"<etag>",<rest of doc>}` without parsing
+/// `doc`: the control information first, as OData JSON orders it.
+pub fn splice_entity(context: &str, etag: Option<&str>, doc: &str) -> String {
     let doc = doc.trim_start();
     let rest = doc.strip_prefix('{').unwrap_or(doc).trim_start();
-    let mut out = String::with_capacity(doc.len() + context.len() + 24);
+    let mut out = String::with_capacity(doc.len() + context.len() + 48);
     out.push_str("{\"@odata.context\":");
     out.push_str(&quote(context));
+    if let Some(etag) = etag {
+        out.push_str(",\"@odata.etag\":");
+        out.push_str(&quote(etag));
+    }
     if !rest.starts_with('}') {
         out.push(',');
     }

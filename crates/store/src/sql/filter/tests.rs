@@ -216,7 +216,7 @@ fn any_and_all_resolve_lambda_paths_against_the_element() {
     };
     assert_eq!(
         pg(&all).sql,
-        "NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.doc->'businessPhones') = 'array' THEN e.doc->'businessPhones' ELSE '[]'::jsonb END) AS j1(v) WHERE NOT COALESCE(((j1.v #>> '{}') = ?), FALSE))"
+        "NOT EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(e.doc->'businessPhones') = 'array' THEN e.doc->'businessPhones' ELSE '[]'::json END) AS j1(v) WHERE NOT COALESCE(((j1.v #>> '{}') = ?), FALSE))"
     );
     let bare = Expr::Any {
         collection: coll,
