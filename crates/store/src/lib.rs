@@ -16,6 +16,7 @@ mod error;
 mod identity;
 mod open;
 mod postgres;
+mod schema_version;
 mod sql;
 mod sqlite;
 

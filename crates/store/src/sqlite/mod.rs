@@ -13,6 +13,7 @@ mod write;
 
 use crate::common::{self, changes_sql, Put};
 use crate::conflict::other;
+use crate::schema_version;
 use crate::sql::dialect::{Dialect, SqliteDialect};
 use crate::sql::listing::{self, Shape};
 use crate::{
@@ -103,7 +104,11 @@ impl SqliteStore {
                 .connect_with(options)
                 .await?
         };
+        let found = schema_version::found_sqlite(&pool).await?;
+        schema_version::check(&found, &MIGRATOR, "data folder")?;
         MIGRATOR.run(&pool).await?;
+        schema_version::record_sqlite(&pool, &MIGRATOR).await?;
+        schema_version::log_upgrade(&found, &MIGRATOR, "data folder");
         Ok(SqliteStore {
             pool,
             cache: DocCache::new(CACHE_BYTES),

@@ -13,6 +13,7 @@ mod links;
 mod misc;
 mod order;
 mod support;
+mod versions;
 
 use support::{backends, tenant};
 
