@@ -20,6 +20,13 @@ fn word_after<'a>(text: &'a str, marker: &str) -> &'a str {
     rest.split([' ', ')', '\n']).next().unwrap()
 }
 
+fn as_refs(fields: &std::collections::HashMap<String, String>) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 #[tokio::test]
 async fn the_printed_admin_consent_link_completes() {
     let config = Config {
@@ -76,18 +83,7 @@ async fn the_printed_admin_consent_link_completes() {
     fields.insert("username".into(), admin.into());
     fields.insert("password".into(), password.into());
     let form_path = path.split('?').next().unwrap();
-    let pairs = |f: &std::collections::HashMap<String, String>| {
-        f.iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect::<Vec<_>>()
-    };
-    let as_refs = |v: &Vec<(String, String)>| {
-        v.iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect::<Vec<_>>()
-    };
-    let signed_in = pairs(&fields);
-    let decision = post_form(&t, form_path, &as_refs(&signed_in), &[("cookie", &cookie)])
+    let decision = post_form(&t, form_path, &as_refs(&fields), &[("cookie", &cookie)])
         .await
         .expect(200);
     assert!(
@@ -99,8 +95,7 @@ async fn the_printed_admin_consent_link_completes() {
     // 2. Approving lands on the server's own page with the grant recorded.
     let mut fields = hidden_fields(&decision.text());
     fields.insert("decision".into(), "approve".into());
-    let approve = pairs(&fields);
-    let done = post_form(&t, form_path, &as_refs(&approve), &[("cookie", &cookie)])
+    let done = post_form(&t, form_path, &as_refs(&fields), &[("cookie", &cookie)])
         .await
         .expect(302);
     let location = done.header("location");
