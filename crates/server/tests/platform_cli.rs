@@ -255,16 +255,12 @@ async fn token_errors_name_flags_with_dashes() {
     let dir = temp_dir();
     let _ = seeded_data_dir(&dir).await;
     let data_dir = dir.to_str().unwrap();
-    let out = edugraph(&[
-        "token",
-        "--app",
-        "--roles",
-        "Bogus.All",
-        "--data-dir",
-        data_dir,
-    ]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let app_token_error = |roles: &str| {
+        let out = edugraph(&["token", "--app", "--roles", roles, "--data-dir", data_dir]);
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = app_token_error("Bogus.All");
     assert!(err.contains("--roles"), "{err}");
     // Two tenants: the message says how to choose.
     let out = edugraph(&[
@@ -278,16 +274,7 @@ async fn token_errors_name_flags_with_dashes() {
         data_dir,
     ]);
     assert!(out.status.success());
-    let out = edugraph(&[
-        "token",
-        "--app",
-        "--roles",
-        "EduRoster.Read.All",
-        "--data-dir",
-        data_dir,
-    ]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = app_token_error("EduRoster.Read.All");
     assert!(err.contains("--tenant"), "{err}");
 }
 

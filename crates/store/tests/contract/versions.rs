@@ -13,6 +13,23 @@ const NEWER: [&str; 2] = [
     "UPDATE edugraph_meta SET value = '9.9.9' WHERE key = 'written_by'",
 ];
 
+/// Opens and closes a store at `url`, then leaves behind on `$conn` (a connection to the
+/// same database) what a newer edugraph would, and returns the error of the next open.
+macro_rules! reopen_after_a_newer_edugraph {
+    ($url:expr, $conn:ty) => {{
+        drop(open($url).await.unwrap());
+        let mut conn = <$conn>::connect($url).await.unwrap();
+        sqlx::query(NEWER[0])
+            .bind(vec![0u8])
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(NEWER[1]).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        open($url).await.err().expect("refused").to_string()
+    }};
+}
+
 fn assert_names_the_writer(err: &str, what: &str) {
     assert!(
         err.contains(&format!(
@@ -27,16 +44,7 @@ fn assert_names_the_writer(err: &str, what: &str) {
 async fn a_data_folder_written_by_a_newer_edugraph_says_so() {
     let path = std::env::temp_dir().join(format!("edugraph-newer-{}.db", uuid::Uuid::new_v4()));
     let url = format!("sqlite://{}", path.display());
-    drop(open(&url).await.unwrap());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query(NEWER[0])
-        .bind(vec![0u8])
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::query(NEWER[1]).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let err = open(&url).await.err().expect("refused").to_string();
+    let err = reopen_after_a_newer_edugraph!(&url, sqlx::SqliteConnection);
     assert_names_the_writer(&err, "data folder");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -58,16 +66,7 @@ async fn a_postgres_database_written_by_a_newer_edugraph_says_so() {
         Some((head, query)) => format!("{}/{name}?{query}", head.rsplit_once('/').unwrap().0),
         None => format!("{}/{name}", base.rsplit_once('/').unwrap().0),
     };
-    drop(open(&url).await.unwrap());
-    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::query(NEWER[0])
-        .bind(vec![0u8])
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::query(NEWER[1]).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let err = open(&url).await.err().expect("refused").to_string();
+    let err = reopen_after_a_newer_edugraph!(&url, sqlx::PgConnection);
     assert_names_the_writer(&err, "database");
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin)
