@@ -82,6 +82,17 @@ pub async fn empty_store_hint(state: &AppState) -> anyhow::Result<Option<String>
         return Ok(None);
     }
     let config = state.config();
+    if config.in_memory {
+        // The CLI cannot reach a store that lives inside this process.
+        return Ok(Some(
+            "edugraph: the in-memory store starts with no tenant, so nobody can sign in, and \
+             only this process sees it: create one with POST /_edugraph/tenants (set \
+             operator_token; see docs/operator-api.md), serve a data folder the CLI can \
+             reach (edugraph tenant create ... --data-dir DIR), or try the demo school: \
+             edugraph serve --dev --in-memory."
+                .into(),
+        ));
+    }
     let data = if config.uses_data_dir() {
         format!(" --data-dir {}", config.data_dir.display())
     } else {

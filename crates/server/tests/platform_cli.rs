@@ -278,22 +278,16 @@ async fn token_errors_name_flags_with_dashes() {
     assert!(err.contains("--tenant"), "{err}");
 }
 
-/// `serve` without `--dev` on a store with no tenant says what to do next.
-#[tokio::test]
-async fn serve_on_an_empty_store_says_what_to_do_next() {
-    let dir = temp_dir();
+/// Standard error of `edugraph serve ARGS` (on a free port) once it answered its health
+/// check; the server is stopped then.
+async fn serve_stderr(args: &[&str]) -> String {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(&dir)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
         .env_clear()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -313,9 +307,21 @@ async fn serve_on_an_empty_store_says_what_to_do_next() {
     }
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(healthy, "{err}");
+    err
+}
+
+/// `serve` without `--dev` on a store with no tenant says what to do next.
+#[tokio::test]
+async fn serve_on_an_empty_store_says_what_to_do_next() {
+    let dir = temp_dir();
+    let err = serve_stderr(&["--data-dir", dir.to_str().unwrap()]).await;
     assert!(err.contains("no tenant"), "{err}");
     assert!(err.contains("edugraph tenant create --name"), "{err}");
     assert!(err.contains("passwordProfile"), "{err}");
+    // In memory the CLI cannot help: the hint says what can.
+    let err = serve_stderr(&["--in-memory"]).await;
+    assert!(err.contains("POST /_edugraph/tenants"), "{err}");
+    assert!(err.contains("--dev"), "{err}");
 }
