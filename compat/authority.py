@@ -190,7 +190,7 @@ class Authority:
         return json.loads(done.stdout)
 
     def register_app(self, name, permissions=(), delegated=(), redirect_uris=(), public_client=False):
-        """`edugraph app create --json`: {"tenantId","clientId","clientSecret"} (a public
+        """`edugraph app create --json`: {"tenantId","clientId","secretId","clientSecret"} (a public
         client gets no secret: {"tenantId","clientId","publicClient"})."""
         args = ["app", "create", "--name", name, "--tenant", self.tenant_id, "--json"]
         if public_client:

@@ -4,46 +4,17 @@
 #
 #   scripts/compat.sh [pytest args...]      e.g. scripts/compat.sh -k delta -x
 #
-# 1. creates the virtual environment .venv/compat (again when compat/requirements.txt
-#    changed) and installs the pinned SDKs from PyPI;
-# 2. builds the binary. The debug profile on purpose: `cargo test --workspace` (run just
-#    before this by scripts/test.sh) has already compiled it, so CI pays no second, much
-#    slower optimised build; dependencies are optimised even in debug (Cargo.toml), which
-#    is all the suite needs. EDUGRAPH_COMPAT_PROFILE=release switches;
-# 3. starts `edugraph serve --in-memory --dev` on a free loopback port, waits for
+# 1. prepares the virtual environment and builds the binary (scripts/python-env.sh);
+# 2. starts `edugraph serve --in-memory --dev` on a free loopback port, waits for
 #    /_edugraph/health, mints an app token with POST /_edugraph/tokens;
-# 4. runs pytest, then stops the server whatever happened. The MSAL tests
+# 3. runs pytest, then stops the server whatever happened. The MSAL tests
 #    (compat/test_msal.py) start their own HTTPS instance of the same binary
 #    (EDUGRAPH_BIN) on a fresh data folder, and stop it themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-venv=.venv/compat
-requirements=compat/requirements.txt
-stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "== compat: preparing $venv"
-  if ! python3 -m venv --help >/dev/null 2>&1; then
-    echo "python3 with venv is missing; installing it from Debian's packages"
-    apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
-  fi
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-  echo "$want" >"$stamp"
-fi
-
-profile=${EDUGRAPH_COMPAT_PROFILE:-debug}
-echo "== compat: building edugraph ($profile)"
-if [ "$profile" = release ]; then
-  cargo build --locked --release -p edugraph-server --bin edugraph
-else
-  cargo build --locked -p edugraph-server --bin edugraph
-fi
-target_dir=$(cargo metadata --format-version 1 --no-deps | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-bin="$target_dir/$profile/edugraph"
+. scripts/python-env.sh
 
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"

@@ -9,7 +9,9 @@
 //! - `GET|POST /{tenant}/oauth2/v2.0/authorize` — the sign-in page (`authorize.rs`);
 //! - `GET|POST /{tenant}/adminconsent` — admin consent (`consent.rs`);
 //! - `GET /{tenant}/v2.0/.well-known/openid-configuration`, `GET /{tenant}/discovery/v2.0/keys`
-//!   and MSAL's `GET /common/userrealm/{user}` (`discovery.rs`).
+//!   and MSAL's `GET /common/userrealm/{user}` (`discovery.rs`);
+//! - `GET /common/oauth2/nativeclient` — where flows of clients without a page end
+//!   (`native.rs`).
 //!
 //! Per-process state (the sign-in throttle, used flow tickets) lives in [`Runtime`], handed
 //! to the handlers as an extension of this router.
@@ -22,6 +24,7 @@ pub mod error;
 pub mod events;
 pub mod flow;
 pub mod mint;
+pub mod native;
 pub mod pages;
 pub mod ratelimit;
 pub mod redeem;
@@ -86,5 +89,6 @@ pub fn routes(config: &Config) -> Router<AppState> {
             get(consent::consent_get).post(consent::consent_post),
         )
         .route("/common/userrealm/{username}", get(discovery::user_realm))
+        .route(native::PATH, get(native::native_client))
         .layer(Extension(runtime))
 }

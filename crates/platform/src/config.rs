@@ -57,6 +57,7 @@ pub struct Config {
     pub hash_concurrency: usize,
     pub hash_queue: usize,
     /// Identity providers whose tokens are accepted besides ours.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub external_issuers: Vec<ExternalIssuer>,
 }
 
@@ -437,7 +438,9 @@ impl Config {
         }
     }
 
-    /// The configuration as TOML, with the password of any database URL replaced by `****`.
+    /// The configuration as TOML, with the password of any database URL replaced by `****`
+    /// and the operator token by `****`. Keys without a value are listed too, commented out
+    /// with an example, so every key's name can be discovered from the output.
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = shown.database_url.as_deref().map(mask_url);
@@ -445,9 +448,55 @@ impl Config {
         if shown.operator_token.is_some() {
             shown.operator_token = Some("****".into());
         }
-        toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
+        // Tables come after every plain key in TOML, so the issuers are rendered last.
+        let issuers = std::mem::take(&mut shown.external_issuers);
+        let mut out = toml::to_string(&shown)
+            .unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"));
+        let set = |key: &str| out.lines().any(|l| l.split(" = ").next() == Some(key));
+        let unset: Vec<_> = UNSET_EXAMPLES.iter().filter(|(k, _)| !set(k)).collect();
+        if !unset.is_empty() {
+            out.push_str("\n# Not set (key = example):\n");
+            for (key, example) in unset {
+                out.push_str(&format!("# {key} = {example}\n"));
+            }
+        }
+        if issuers.is_empty() {
+            out.push_str(UNSET_EXTERNAL_ISSUER);
+        } else {
+            #[derive(Serialize)]
+            struct Issuers<'a> {
+                external_issuers: &'a [ExternalIssuer],
+            }
+            let table = Issuers {
+                external_issuers: &issuers,
+            };
+            out.push('\n');
+            out.push_str(&toml::to_string(&table).unwrap_or_default());
+        }
+        out
     }
 }
+
+/// The keys that may have no value, each with an example value (TOML).
+const UNSET_EXAMPLES: &[(&str, &str)] = &[
+    ("database_url", "\"postgres://user:password@host/db\""),
+    ("public_url", "\"https://graph.example.edu\""),
+    ("trusted_proxies", "[\"10.0.0.0/8\"]"),
+    ("operator_token", "\"a long random secret\""),
+    ("tls_cert", "\"server.pem\""),
+    ("tls_key", "\"server-key.pem\""),
+];
+
+/// `external_issuers` when none is configured: one commented example table.
+const UNSET_EXTERNAL_ISSUER: &str = "\n# No external issuers; each is a table:
+# [[external_issuers]]
+# issuer = \"https://login.example.edu/realms/school\"
+# jwks_url = \"https://login.example.edu/realms/school/protocol/openid-connect/certs\"
+# tenant = \"school.edu\"
+# audience = \"https://graph.microsoft.com\"
+# user_claim = \"oid\"
+# user_lookup = \"id\"
+";
 
 /// An IP address (a one-address block) or a CIDR block.
 fn parse_net(entry: &str) -> Option<ipnet::IpNet> {
@@ -488,6 +537,34 @@ pub fn mask_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every key of the configuration appears in `edugraph config`, set or commented.
+    #[test]
+    fn config_output_names_every_key() {
+        let all = serde_json::to_value(Config::default()).unwrap();
+        let text = Config::default().to_masked_toml();
+        let shown: Vec<&str> = text
+            .lines()
+            .map(|l| l.trim_start_matches("# ").trim_start_matches("[["))
+            .filter_map(|l| l.split([' ', ']']).next())
+            .collect();
+        for key in all.as_object().unwrap().keys() {
+            assert!(shown.contains(&key.as_str()), "{key} missing from:\n{text}");
+        }
+        // The rendering is still valid TOML that reads back as the same configuration.
+        let back = Layer::from_toml(&text).unwrap();
+        let mut config = Config::default();
+        config.apply(back).unwrap();
+        assert_eq!(config, Config::default());
+        // A set value is not also listed as unset.
+        let set = Config {
+            tls_cert: Some("c.pem".into()),
+            ..Config::default()
+        }
+        .to_masked_toml();
+        assert!(set.contains("tls_cert = \"c.pem\""), "{set}");
+        assert!(!set.contains("# tls_cert"), "{set}");
+    }
 
     #[test]
     fn masks_only_the_password() {

@@ -1,6 +1,7 @@
 //! What `serve --dev` prints on standard output: where it listens, the demo tenant,
-//! persona tokens (app, teacher, student) with their permissions, the demo administrator
-//! and a first request to try.
+//! persona tokens (app, teacher, student) with their permissions as `export` lines (also
+//! written to `dev-tokens.env` in the data folder, which README.md sources), the demo
+//! administrator with a complete admin-consent link, and first requests to try.
 
 use std::fmt::Write as _;
 
@@ -35,9 +36,24 @@ pub const DEV_STUDENT_SCOPES: &[&str] = &[
     "Directory.Read.All",
 ];
 
-/// What `serve --dev` prints on standard output: where it listens, persona tokens and a
-/// first request to try.
-pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Result<String> {
+/// The names of the exported token variables, as README.md uses them.
+pub const TOKEN_VARIABLES: [&str; 3] = ["APP_TOKEN", "TEACHER_TOKEN", "STUDENT_TOKEN"];
+
+/// What `serve --dev` shows: the banner, and the token `export` lines alone (for
+/// `dev-tokens.env`).
+#[derive(Debug)]
+pub struct DevBanner {
+    pub text: String,
+    pub exports: String,
+}
+
+/// The banner for the seeded demo tenant; `consent_client` is the app whose admin-consent
+/// link it prints (registered by `startup::register_consent_client`).
+pub async fn dev_banner(
+    state: &AppState,
+    seeded: &SeedSummary,
+    consent_client: &str,
+) -> anyhow::Result<DevBanner> {
     let config = state.config();
     let base = config.issuer_base();
     let now = state.clock().now();
@@ -86,8 +102,12 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
         plan.tenant.display_name, plan.tenant.domain, plan.tenant.id
     )?;
     writeln!(out)?;
+    let [app_var, teacher_var, student_var] = TOKEN_VARIABLES;
+    let exports = format!(
+        "export {app_var}={app}\nexport {teacher_var}={teacher}\nexport {student_var}={student}\n"
+    );
     writeln!(out, "App token ({}):", DEV_APP_ROLES.join(" "))?;
-    writeln!(out, "{app}")?;
+    writeln!(out, "export {app_var}={app}")?;
     writeln!(out)?;
     writeln!(
         out,
@@ -95,7 +115,7 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
         plan.teacher_upn,
         DEV_TEACHER_SCOPES.join(" ")
     )?;
-    writeln!(out, "{teacher}")?;
+    writeln!(out, "export {teacher_var}={teacher}")?;
     writeln!(out)?;
     writeln!(
         out,
@@ -103,11 +123,19 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
         plan.student_upn,
         DEV_STUDENT_SCOPES.join(" ")
     )?;
-    writeln!(out, "{student}")?;
+    writeln!(out, "export {student_var}={student}")?;
     writeln!(out)?;
+    if config.uses_data_dir() {
+        writeln!(
+            out,
+            "The export lines are also in {}: `. {}` in another shell sets them.",
+            config.data_dir.join(TOKENS_FILE).display(),
+            config.data_dir.join(TOKENS_FILE).display()
+        )?;
+    }
     writeln!(
         out,
-        "Administrator {} (password {password}) approves admin consent at {base}/{}/adminconsent?client_id=...",
+        "Administrator {} (password {password}) approves a demo app's permissions at {base}/{}/adminconsent?client_id={consent_client}",
         plan.admin_upn, plan.tenant.id
     )?;
     writeln!(out)?;
@@ -118,7 +146,30 @@ pub async fn dev_banner(state: &AppState, seeded: &SeedSummary) -> anyhow::Resul
     writeln!(out, "Try:")?;
     writeln!(
         out,
-        "  curl -H \"Authorization: Bearer {teacher}\" {base}/v1.0/education/me"
+        "  curl -H \"Authorization: Bearer ${app_var}\" {base}/v1.0/education/classes"
     )?;
-    Ok(out)
+    writeln!(
+        out,
+        "  curl -H \"Authorization: Bearer ${teacher_var}\" {base}/v1.0/education/me"
+    )?;
+    Ok(DevBanner { text: out, exports })
+}
+
+/// The file in the data folder that holds the `export` lines of the dev tokens.
+pub const TOKENS_FILE: &str = "dev-tokens.env";
+
+/// Writes `exports` to `dev-tokens.env` in the data folder, readable by the owner only
+/// (the tokens are bearer credentials).
+pub fn write_tokens_file(dir: &std::path::Path, exports: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let path = dir.join(TOKENS_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(exports.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }

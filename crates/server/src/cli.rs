@@ -73,15 +73,14 @@ impl Command {
     }
 }
 
-/// Flags that override the configuration file and environment.
+/// Where the data lives: the flags every command that opens the store takes, and the
+/// only ones the identity administration commands take (`--help` of each subcommand lists
+/// what that command uses, nothing more).
 #[derive(Debug, Clone, Default, Args)]
-pub struct ConfigArgs {
+pub struct StoreArgs {
     /// TOML configuration file [env: EDUGRAPH_CONFIG]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Listen address [env: EDUGRAPH_LISTEN] [default: 127.0.0.1:8080]
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub listen: Option<String>,
     /// Folder of the embedded SQLite database [env: EDUGRAPH_DATA_DIR] [default: ./data]
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -91,6 +90,71 @@ pub struct ConfigArgs {
     /// Throwaway in-memory SQLite store [env: EDUGRAPH_IN_MEMORY]
     #[arg(long)]
     pub in_memory: bool,
+}
+
+impl StoreArgs {
+    pub fn layer(&self) -> Layer {
+        Layer {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            in_memory: self.in_memory.then_some(true),
+            ..Layer::default()
+        }
+    }
+
+    pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        self.resolve_with(env, self.layer())
+    }
+
+    /// Resolves with `flags`, a layer that includes this one's.
+    pub(crate) fn resolve_with(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        flags: Layer,
+    ) -> anyhow::Result<Config> {
+        Config::resolve(self.config.as_deref(), env, &flags)
+    }
+}
+
+/// What decides a tenant's token issuer and the links a process writes: its own origin
+/// (listen address, `https` with a certificate) or the public URL. `serve`, `config` and
+/// `token` take them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OriginArgs {
+    /// Listen address [env: EDUGRAPH_LISTEN] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// External base URL for links and the token issuer; set it in production [env: EDUGRAPH_PUBLIC_URL]
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key) [env: EDUGRAPH_TLS_CERT]
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert [env: EDUGRAPH_TLS_KEY]
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl OriginArgs {
+    /// `base` with this group's flags set on it.
+    fn over(&self, base: Layer) -> Layer {
+        Layer {
+            listen: self.listen.clone(),
+            public_url: self.public_url.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            ..base
+        }
+    }
+}
+
+/// Every flag of the configuration: `serve` and `config`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub origin: OriginArgs,
     /// Development mode: seed the demo tenant, print tokens, enable /_edugraph/tokens and reset [env: EDUGRAPH_DEV]
     #[arg(long)]
     pub dev: bool,
@@ -100,49 +164,40 @@ pub struct ConfigArgs {
     /// Size of the demo tenant: small or district [env: EDUGRAPH_DEMO_SIZE] [default: small]
     #[arg(long, value_name = "SIZE")]
     pub demo_size: Option<String>,
-    /// External base URL for links and the token issuer; set it in production [env: EDUGRAPH_PUBLIC_URL]
-    #[arg(long, value_name = "URL")]
-    pub public_url: Option<String>,
     /// Proxies whose X-Forwarded-*/Forwarded headers are believed, comma-separated IPs or CIDRs [env: EDUGRAPH_TRUSTED_PROXIES] [default: loopback in --dev, none otherwise]
     #[arg(long, value_name = "CIDR,...", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
     /// Largest request body in bytes [env: EDUGRAPH_BODY_LIMIT] [default: 4194304]
     #[arg(long, value_name = "BYTES")]
     pub body_limit: Option<usize>,
+    #[command(flatten)]
+    pub lifetime: LifetimeArgs,
+}
+
+/// The lifetime of minted tokens: `serve`, `config` and `token`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LifetimeArgs {
     /// Lifetime of minted tokens in seconds [env: EDUGRAPH_TOKEN_LIFETIME_SECS] [default: 3600]
     #[arg(long, value_name = "SECS")]
     pub token_lifetime_secs: Option<u64>,
-    /// Serve HTTPS with this PEM certificate chain (with --tls-key) [env: EDUGRAPH_TLS_CERT]
-    #[arg(long, value_name = "PEM", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// PEM private key of --tls-cert [env: EDUGRAPH_TLS_KEY]
-    #[arg(long, value_name = "PEM", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
 }
 
 impl ConfigArgs {
     pub fn layer(&self) -> Layer {
         Layer {
-            listen: self.listen.clone(),
-            data_dir: self.data_dir.clone(),
-            database_url: self.database_url.clone(),
-            in_memory: self.in_memory.then_some(true),
             dev: self.dev.then_some(true),
             seed: self.seed,
             demo_size: self.demo_size.clone(),
-            public_url: self.public_url.clone(),
             trusted_proxies: (!self.trusted_proxies.is_empty())
                 .then(|| self.trusted_proxies.clone()),
             body_limit: self.body_limit,
-            token_lifetime_secs: self.token_lifetime_secs,
-            tls_cert: self.tls_cert.clone(),
-            tls_key: self.tls_key.clone(),
-            ..Layer::default()
+            token_lifetime_secs: self.lifetime.token_lifetime_secs,
+            ..self.origin.over(self.store.layer())
         }
     }
 
     pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
-        Config::resolve(self.config.as_deref(), env, &self.layer())
+        self.store.resolve_with(env, self.layer())
     }
 }
 
@@ -150,7 +205,11 @@ impl ConfigArgs {
 #[command(group(ArgGroup::new("subject").required(true).args(["app", "user"])))]
 pub struct TokenArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub origin: OriginArgs,
+    #[command(flatten)]
+    pub lifetime: LifetimeArgs,
     /// An app-only token with application permissions (--roles)
     #[arg(long)]
     pub app: bool,
@@ -171,6 +230,16 @@ pub struct TokenArgs {
     pub tenant: Option<String>,
 }
 
+impl TokenArgs {
+    pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let layer = Layer {
+            token_lifetime_secs: self.lifetime.token_lifetime_secs,
+            ..self.origin.over(self.store.layer())
+        };
+        self.store.resolve_with(env, layer)
+    }
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
@@ -189,7 +258,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => {
-            let config = args.config.resolve(&env)?;
+            let config = args.resolve(&env)?;
             println!("{}", token(&args, config).await?);
             Ok(())
         }

@@ -41,7 +41,13 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
                 .await?,
             )
         }
-        false => None,
+        false => {
+            if let Some(hint) = crate::startup::empty_store_hint(&state).await? {
+                // Standard error, unbuffered: the first thing an operator reads.
+                eprintln!("{hint}");
+            }
+            None
+        }
     };
     // Every tenant's token issuer is recorded before the first request (`auth::issuers`).
     let own = state.config().issuer_base();
@@ -56,8 +62,18 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         }
     }
     if let Some(summary) = summary {
-        let banner = crate::banner::dev_banner(&state, &summary).await?;
-        println!("{banner}");
+        let consent_client = crate::startup::register_consent_client(
+            state.store(),
+            &summary.tenant,
+            &state.config().issuer_base(),
+            state.clock().now(),
+        )
+        .await?;
+        let banner = crate::banner::dev_banner(&state, &summary, &consent_client).await?;
+        if state.config().uses_data_dir() {
+            crate::banner::write_tokens_file(&state.config().data_dir, &banner.exports)?;
+        }
+        println!("{}", banner.text);
     }
     // Pick up key rotations made by `edugraph keys rotate` while this server runs.
     tokio::spawn(state.keys().clone().reload_periodically(state.store_arc()));

@@ -75,6 +75,75 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState::new(config, store, clock, keys))
 }
 
+/// What to do next when `serve` (without `--dev`) starts on a store that holds no tenant:
+/// nobody could sign in or hold a token, so the operator is told how to create one.
+pub async fn empty_store_hint(state: &AppState) -> anyhow::Result<Option<String>> {
+    if !state.store().tenants().await?.is_empty() {
+        return Ok(None);
+    }
+    let config = state.config();
+    if config.in_memory {
+        // The CLI cannot reach a store that lives inside this process.
+        return Ok(Some(
+            "edugraph: the in-memory store starts with no tenant, so nobody can sign in, and \
+             only this process sees it: create one with POST /_edugraph/tenants (set \
+             operator_token; see docs/operator-api.md), serve a data folder the CLI can \
+             reach (edugraph tenant create ... --data-dir DIR), or try the demo school: \
+             edugraph serve --dev --in-memory."
+                .into(),
+        ));
+    }
+    let data = if config.uses_data_dir() {
+        format!(" --data-dir {}", config.data_dir.display())
+    } else {
+        String::new()
+    };
+    Ok(Some(format!(
+        "edugraph: the store holds no tenant yet, so nobody can sign in. Next:\n  \
+         edugraph tenant create --name \"My School\" --domain school.example.edu{data}\n  \
+         edugraph app create --name \"My app\" --permissions EduRoster.ReadWrite.All --json{data}\n  \
+         edugraph app consent CLIENT_ID{data}\n\
+         then create users with POST /v1.0/education/users (a passwordProfile gives them a password). \
+         Or try the demo school: edugraph serve --dev."
+    )))
+}
+
+/// Registers (once per server origin) the demo app whose admin-consent link the dev banner
+/// prints, and returns its client id. Its redirect URI is this server's
+/// `/common/oauth2/nativeclient` page, so the printed link completes in a browser; the
+/// client id is derived from the origin, because a registered redirect URI names a port
+/// and the same data folder may be served on another one later.
+pub async fn register_consent_client(
+    store: &dyn Store,
+    tenant: &str,
+    origin: &str,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<String> {
+    let client_id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("edugraph-dev-consent:{origin}").as_bytes(),
+    )
+    .to_string();
+    if store.app(&client_id).await?.is_some() {
+        return Ok(client_id);
+    }
+    let app = edugraph_store::AppRecord {
+        client_id: client_id.clone(),
+        home_tenant: tenant.to_string(),
+        display_name: "edugraph demo app (admin consent)".into(),
+        redirect_uris: vec![format!("{origin}{}", crate::authority::native::PATH)],
+        app_permissions: vec!["EduRoster.Read.All".into()],
+        delegated_permissions: vec!["EduRoster.ReadBasic".into()],
+        created_at: crate::audit::timestamp(now),
+        public_client: false,
+    };
+    match store.put_app(&app).await {
+        // Another process registered it at the same moment: the same app.
+        Ok(()) | Err(edugraph_store::StoreError::Conflict(_)) => Ok(client_id),
+        Err(e) => Err(e).context("cannot register the demo app"),
+    }
+}
+
 /// What seeding did.
 #[derive(Debug, Clone)]
 pub struct SeedSummary {

@@ -187,7 +187,7 @@ async fn apps_get_a_hashed_secret_rotation_and_consent() {
         .keys()
         .map(|k| k.as_str())
         .collect();
-    assert_eq!(keys, ["tenantId", "clientId", "clientSecret"]);
+    assert_eq!(keys, ["tenantId", "clientId", "secretId", "clientSecret"]);
     assert_eq!(created["tenantId"], tenant);
     let client_id = created["clientId"].as_str().unwrap().to_string();
     let secret = created["clientSecret"].as_str().unwrap().to_string();

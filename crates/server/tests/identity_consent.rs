@@ -252,6 +252,12 @@ async fn only_an_administrator_can_consent() {
     let (page, _) = to_decision(&s, "tom@a.example.edu").await;
     let page = page.expect(200);
     assert!(page.text().contains("AADSTS90094") && !page.text().contains("decision"));
+    // The refusal tells how an operator makes someone an administrator.
+    assert!(
+        page.text().contains("tenant_admins") && page.text().contains("EDUGRAPH_TENANT_ADMINS"),
+        "{}",
+        page.text()
+    );
     let (page, _) = to_decision(&s, "admin@a.example.edu").await;
     assert!(page
         .expect(200)

@@ -199,7 +199,12 @@ fn config_masks_the_operator_token_and_refuses_a_weak_one() {
     assert!(err.contains("operator_token"), "{err}");
     assert!(!err.contains("short"), "the token is not echoed: {err}");
 
-    // Without one, nothing is shown.
+    // Without one, the key is only listed as unset (commented out), with no value of ours.
     let out = edugraph_env(&["config"], &[]);
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("operator_token"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("# operator_token = "), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("operator_token")),
+        "{text}"
+    );
 }

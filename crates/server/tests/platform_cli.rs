@@ -176,3 +176,152 @@ fn help_names_the_log_format_variable_without_a_value() {
     assert!(help.contains("[env: EDUGRAPH_LOG_FORMAT]"), "{help}");
     assert!(!help.contains("EDUGRAPH_LOG_FORMAT="), "{help}");
 }
+
+/// `--help` of each subcommand lists the flags that command uses and no others.
+#[test]
+fn subcommand_help_lists_only_the_flags_it_uses() {
+    let help = |args: &[&str]| {
+        let out = edugraph(args);
+        assert!(out.status.success(), "{args:?}");
+        stdout(&out)
+    };
+    let serve_only = [
+        "--demo-size",
+        "--seed",
+        "--dev",
+        "--trusted-proxies",
+        "--body-limit",
+    ];
+    let origin = ["--listen", "--tls-cert", "--tls-key"];
+    let store = ["--data-dir", "--database-url", "--in-memory", "--config"];
+
+    let serve = help(&["serve", "--help"]);
+    for flag in serve_only.iter().chain(&origin).chain(&store) {
+        assert!(serve.contains(flag), "serve lacks {flag}:\n{serve}");
+    }
+    for cmd in [
+        &["tenant", "create", "--help"][..],
+        &["tenant", "list", "--help"],
+        &["app", "create", "--help"],
+        &["app", "consent", "--help"],
+        &["app", "secret", "add", "--help"],
+        &["keys", "rotate", "--help"],
+    ] {
+        let text = help(cmd);
+        for flag in serve_only.iter().chain(&origin) {
+            assert!(!text.contains(flag), "{cmd:?} lists {flag}:\n{text}");
+        }
+        for flag in store {
+            assert!(text.contains(flag), "{cmd:?} lacks {flag}:\n{text}");
+        }
+    }
+    // `tenant create` may record the public URL as the tenant's issuer.
+    assert!(help(&["tenant", "create", "--help"]).contains("--public-url"));
+    // `token` records the issuer from its origin and sets the lifetime, nothing of serve's.
+    let token = help(&["token", "--help"]);
+    for flag in origin
+        .iter()
+        .chain(&store)
+        .chain(&["--token-lifetime-secs"])
+    {
+        assert!(token.contains(flag), "token lacks {flag}:\n{token}");
+    }
+    for flag in serve_only {
+        assert!(!token.contains(flag), "token lists {flag}:\n{token}");
+    }
+}
+
+/// `edugraph config` names every key, the unset ones commented out.
+#[test]
+fn config_lists_unset_keys_commented() {
+    let out = edugraph(&["config"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for line in [
+        "# database_url = ",
+        "# public_url = ",
+        "# operator_token = ",
+        "# tls_cert = ",
+        "# [[external_issuers]]",
+        "tenant_admins = []",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+}
+
+/// Token errors name the CLI's flags with their dashes.
+#[tokio::test]
+async fn token_errors_name_flags_with_dashes() {
+    let dir = temp_dir();
+    let _ = seeded_data_dir(&dir).await;
+    let data_dir = dir.to_str().unwrap();
+    let app_token_error = |roles: &str| {
+        let out = edugraph(&["token", "--app", "--roles", roles, "--data-dir", data_dir]);
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = app_token_error("Bogus.All");
+    assert!(err.contains("--roles"), "{err}");
+    // Two tenants: the message says how to choose.
+    let out = edugraph(&[
+        "tenant",
+        "create",
+        "--name",
+        "Other",
+        "--domain",
+        "other.edu",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(out.status.success());
+    let err = app_token_error("EduRoster.Read.All");
+    assert!(err.contains("--tenant"), "{err}");
+}
+
+/// Standard error of `edugraph serve ARGS` (on a free port) once it answered its health
+/// check; the server is stopped then.
+async fn serve_stderr(args: &[&str]) -> String {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let health = format!("http://127.0.0.1:{port}/_edugraph/health");
+    let mut healthy = false;
+    for _ in 0..600 {
+        if reqwest::get(&health)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(healthy, "{err}");
+    err
+}
+
+/// `serve` without `--dev` on a store with no tenant says what to do next.
+#[tokio::test]
+async fn serve_on_an_empty_store_says_what_to_do_next() {
+    let dir = temp_dir();
+    let err = serve_stderr(&["--data-dir", dir.to_str().unwrap()]).await;
+    assert!(err.contains("no tenant"), "{err}");
+    assert!(err.contains("edugraph tenant create --name"), "{err}");
+    assert!(err.contains("passwordProfile"), "{err}");
+    // In memory the CLI cannot help: the hint says what can.
+    let err = serve_stderr(&["--in-memory"]).await;
+    assert!(err.contains("POST /_edugraph/tenants"), "{err}");
+    assert!(err.contains("--dev"), "{err}");
+}

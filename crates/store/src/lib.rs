@@ -17,6 +17,7 @@ mod identity;
 mod jobs;
 mod open;
 mod postgres;
+mod schema_version;
 mod sql;
 mod sqlite;
 mod unit;

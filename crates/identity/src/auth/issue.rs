@@ -69,17 +69,26 @@ pub async fn issue(
     let tenant = resolve_tenant(store, req.tenant.as_deref()).await?;
     let subject = match &req.subject {
         IssueSubject::App { app_id, roles } => {
-            let roles = checked_names("roles", roles, permission_names::application)?;
+            let roles = checked_names(
+                &param("roles", "roles"),
+                roles,
+                permission_names::application,
+            )?;
             let app_id = app_id.clone().unwrap_or_else(|| DEV_CLIENT_ID.to_string());
             if app_id.trim().is_empty() || app_id.contains(char::is_whitespace) {
-                return Err(IssueError::Invalid(
-                    "app id must be a non-empty string without spaces".into(),
-                ));
+                return Err(IssueError::Invalid(format!(
+                    "{} must be a non-empty string without spaces",
+                    param("app-id", "app_id")
+                )));
             }
             TokenSubject::App { app_id, roles }
         }
         IssueSubject::User { user, scopes } => {
-            let scopes = checked_names("scopes", scopes, permission_names::delegated)?;
+            let scopes = checked_names(
+                &param("scopes", "scopes"),
+                scopes,
+                permission_names::delegated,
+            )?;
             let user_id = resolve_user(store, &tenant.id, user).await?;
             TokenSubject::User { user_id, scopes }
         }
@@ -118,6 +127,12 @@ fn checked_names(
     check(names).map_err(|e| IssueError::Invalid(format!("{what}: {e}")))
 }
 
+/// How an error names a parameter that the CLI takes as a flag and the operator API as a
+/// JSON member: both spellings, so the message fits whichever the caller used.
+fn param(flag: &str, member: &str) -> String {
+    format!("--{flag} (\"{member}\" in an operator API body)")
+}
+
 /// The tenant named by id or domain, or the only tenant of the store.
 pub async fn resolve_tenant(
     store: &dyn Store,
@@ -132,11 +147,11 @@ pub async fn resolve_tenant(
         None => match tenants.len() {
             1 => Ok(tenants.into_iter().next().expect("one tenant")),
             0 => Err(IssueError::Invalid(
-                "the store holds no tenant yet: start `edugraph serve --dev` once against the same data to seed the demo tenant".into(),
+                "the store holds no tenant yet: create one with `edugraph tenant create --name NAME --domain DOMAIN`, or start `edugraph serve --dev` once against the same data to seed the demo tenant".into(),
             )),
             n => {
                 let ids: Vec<_> = tenants.iter().map(|t| format!("{} ({})", t.id, t.domain)).collect();
-                Err(IssueError::Invalid(format!("the store holds {n} tenants; name one with tenant: {}", ids.join(", "))))
+                Err(IssueError::Invalid(format!("the store holds {n} tenants; name one with {}: {}", param("tenant", "tenant"), ids.join(", "))))
             }
         },
     }
@@ -150,9 +165,10 @@ pub async fn resolve_user(
 ) -> Result<String, IssueError> {
     let user = user.trim();
     if user.is_empty() {
-        return Err(IssueError::Invalid(
-            "user must be an educationUser id or userPrincipalName".into(),
-        ));
+        return Err(IssueError::Invalid(format!(
+            "{} must be an educationUser id or userPrincipalName",
+            param("user", "user")
+        )));
     }
     if let Some(doc) = store.get(tenant, EntityKind::User, user).await? {
         return Ok(doc.id);

@@ -243,8 +243,8 @@ async fn admin_sign_in(
         )
         .await;
         let message = format!(
-            "AADSTS90094: {} is not an administrator of {}. Admin consent needs a tenant administrator.",
-            user.upn, user.tenant.display_name
+            "AADSTS90094: {} is not an administrator of {}. Admin consent needs a tenant administrator. An operator makes someone one by adding their user principal name to the tenant_admins setting (EDUGRAPH_TENANT_ADMINS, comma-separated) and restarting the server, or consents for the tenant directly with `edugraph app consent {}`.",
+            user.upn, user.tenant.display_name, app.client_id
         );
         return sign_in_form(
             state,

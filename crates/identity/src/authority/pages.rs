@@ -165,6 +165,16 @@ afterwards you will be sent to {}.</p>\
     document("Permissions requested", &body)
 }
 
+/// A page that only tells the outcome of a flow, with the hint to close the window.
+pub fn notice(title: &str, message: &str) -> String {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p class=\"muted\">You can close this window.</p>",
+        escape(title),
+        escape(message)
+    );
+    document(title, &body)
+}
+
 /// An error page: the flow stops here, nothing is redirected.
 pub fn error(title: &str, message: &str, code: Option<u32>) -> String {
     let code = code.map_or(String::new(), |c| {

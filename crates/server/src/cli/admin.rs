@@ -10,9 +10,10 @@ use edugraph_store::Store;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use super::ConfigArgs;
+use super::StoreArgs;
 use crate::admin::{apps, keys, tenants};
 use crate::audit::CLI_ACTOR;
+use crate::config::{Config, Layer};
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
@@ -25,13 +26,16 @@ pub enum TenantCommand {
 #[derive(Debug, Args)]
 pub struct TenantCreateArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
     /// Display name of the organization
     #[arg(long)]
     pub name: String,
     /// Verified domain of its users (school.edu)
     #[arg(long)]
     pub domain: String,
+    /// External base URL, recorded at once as the tenant's token issuer [env: EDUGRAPH_PUBLIC_URL]
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
     /// Print {"tenantId","displayName","domain"}
     #[arg(long)]
     pub json: bool,
@@ -40,7 +44,7 @@ pub struct TenantCreateArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
     /// Only this tenant (id or domain)
     #[arg(long)]
     pub tenant: Option<String>,
@@ -65,7 +69,7 @@ pub enum AppCommand {
 #[derive(Debug, Args)]
 pub struct AppCreateArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
     /// Display name of the app
     #[arg(long)]
     pub name: String,
@@ -88,7 +92,7 @@ pub struct AppCreateArgs {
     /// delegated permissions only
     #[arg(long)]
     pub public_client: bool,
-    /// Print {"tenantId","clientId","clientSecret"} (no clientSecret for a public client)
+    /// Print {"tenantId","clientId","secretId","clientSecret"} (a public client: {"tenantId","clientId","publicClient"})
     #[arg(long)]
     pub json: bool,
 }
@@ -104,7 +108,7 @@ pub enum SecretCommand {
 #[derive(Debug, Args)]
 pub struct SecretAddArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
     pub client_id: String,
     /// Days until the secret expires (default: never)
     #[arg(long, value_name = "DAYS")]
@@ -117,7 +121,7 @@ pub struct SecretAddArgs {
 #[derive(Debug, Args)]
 pub struct SecretRevokeArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
     pub client_id: String,
     pub secret_id: String,
     /// Print {"clientId","secretId","revoked":true}
@@ -128,7 +132,7 @@ pub struct SecretRevokeArgs {
 #[derive(Debug, Args)]
 pub struct ConsentArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
     pub client_id: String,
     /// Tenant that consents, id or domain (default: the app's own tenant)
     #[arg(long)]
@@ -147,7 +151,7 @@ pub enum KeysCommand {
 #[derive(Debug, Args)]
 pub struct KeysRotateArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub store: StoreArgs,
     /// Print {"kid","retired"}
     #[arg(long)]
     pub json: bool,
@@ -155,16 +159,22 @@ pub struct KeysRotateArgs {
 
 /// Opens the store of `args`. Only `tenant create` may create a new database: everything
 /// else needs one that exists, so a mistyped data folder is an error, not an empty store.
-async fn open(args: &ConfigArgs, create: bool) -> anyhow::Result<Arc<dyn Store>> {
-    let env = |k: &str| std::env::var(k).ok();
-    let config = args.resolve(&env)?;
+async fn open(args: &StoreArgs, create: bool) -> anyhow::Result<Arc<dyn Store>> {
+    open_config(&args.resolve(&env)?, create).await
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+async fn open_config(config: &Config, create: bool) -> anyhow::Result<Arc<dyn Store>> {
     if !create && config.uses_data_dir() && !config.database_file().exists() {
         bail!(
             "no database at {}: create a tenant first (`edugraph tenant create`) or start `edugraph serve --dev` once with the same data folder",
             config.database_file().display()
         );
     }
-    crate::startup::open_store(&config).await
+    crate::startup::open_store(config).await
 }
 
 fn now() -> time::OffsetDateTime {
@@ -179,11 +189,15 @@ fn print_json(value: &Value) {
 pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
     match cmd {
         TenantCommand::Create(a) => {
-            let store = open(&a.config, true).await?;
+            let layer = Layer {
+                public_url: a.public_url.clone(),
+                ..a.store.layer()
+            };
+            let config = a.store.resolve_with(&env, layer)?;
+            let store = open_config(&config, true).await?;
             let t = tenants::create(store.as_ref(), &a.name, &a.domain, CLI_ACTOR, now()).await?;
             // Created with a public URL configured, the tenant records it as its token
             // issuer at once; otherwise the first `serve` or `token` records one.
-            let config = a.config.resolve(&|k: &str| std::env::var(k).ok())?;
             if config.public_url.is_some() {
                 crate::auth::issuers::record(store.as_ref(), &config, &t.id).await?;
             }
@@ -194,7 +208,7 @@ pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
             }
         }
         TenantCommand::List(a) => {
-            let store = open(&a.config, false).await?;
+            let store = open(&a.store, false).await?;
             let list = match &a.tenant {
                 Some(name) => vec![tenants::resolve(store.as_ref(), Some(name)).await?],
                 None => store.tenants().await?,
@@ -214,7 +228,7 @@ pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
 pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
     match cmd {
         AppCommand::Create(a) => {
-            let store = open(&a.config, false).await?;
+            let store = open(&a.store, false).await?;
             let req = apps::NewApp {
                 tenant: a.tenant.clone(),
                 display_name: a.name.clone(),
@@ -227,7 +241,7 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
             let (app, secret) = apps::create(store.as_ref(), &req, CLI_ACTOR, now()).await?;
             match (a.json, secret) {
                 (true, Some(secret)) => print_json(
-                    &json!({"tenantId": app.home_tenant, "clientId": app.client_id, "clientSecret": secret.secret}),
+                    &json!({"tenantId": app.home_tenant, "clientId": app.client_id, "secretId": secret.record.secret_id, "clientSecret": secret.secret}),
                 ),
                 (true, None) => print_json(
                     &json!({"tenantId": app.home_tenant, "clientId": app.client_id, "publicClient": true}),
@@ -247,7 +261,7 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
             }
         }
         AppCommand::List(a) => {
-            let store = open(&a.config, false).await?;
+            let store = open(&a.store, false).await?;
             let tenant = match &a.tenant {
                 Some(name) => Some(tenants::resolve(store.as_ref(), Some(name)).await?.id),
                 None => None,
@@ -284,7 +298,7 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
             }
         }
         AppCommand::Secret(SecretCommand::Add(a)) => {
-            let store = open(&a.config, false).await?;
+            let store = open(&a.store, false).await?;
             let (app, secret) = apps::add_secret(
                 store.as_ref(),
                 &a.client_id,
@@ -304,7 +318,7 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
             }
         }
         AppCommand::Secret(SecretCommand::Revoke(a)) => {
-            let store = open(&a.config, false).await?;
+            let store = open(&a.store, false).await?;
             let app =
                 apps::revoke_secret(store.as_ref(), &a.client_id, &a.secret_id, CLI_ACTOR, now())
                     .await?;
@@ -321,7 +335,7 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
             }
         }
         AppCommand::Consent(a) => {
-            let store = open(&a.config, false).await?;
+            let store = open(&a.store, false).await?;
             let grant = apps::consent(
                 store.as_ref(),
                 &a.client_id,
@@ -354,7 +368,7 @@ pub async fn app(cmd: AppCommand) -> anyhow::Result<()> {
 pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::Rotate(a) => {
-            let store = open(&a.config, false).await?;
+            let store = open(&a.store, false).await?;
             let rotated = keys::rotate(store.as_ref(), CLI_ACTOR, now()).await?;
             if a.json {
                 print_json(&json!({"kid": rotated.kid, "retired": rotated.retired}));

@@ -8,6 +8,7 @@ mod identity;
 mod jobs;
 
 use crate::common::{self, changes_sql};
+use crate::schema_version;
 use crate::sql::dialect::{Dialect, PgDialect};
 use crate::sql::listing::{self, Shape};
 use crate::sql::write;
@@ -43,7 +44,15 @@ impl PgStore {
             .connect(url)
             .await?;
         // sqlx serialises concurrent migrators with an advisory lock of its own.
+        let found = schema_version::found_postgres(&pool).await?;
+        schema_version::check(&found, &MIGRATOR, "database")?;
         MIGRATOR.run(&pool).await?;
+        // Best effort: two servers starting at once on a new database may race to create
+        // the table; the record is informational and the next start writes it.
+        if let Err(e) = schema_version::record_postgres(&pool, &MIGRATOR).await {
+            tracing::warn!(error = %e, "cannot record this edugraph version in edugraph_meta");
+        }
+        schema_version::log_upgrade(&found, &MIGRATOR, "database");
         Ok(PgStore {
             pool,
             changes_sql: changes_sql(PgDialect.doc_column()),

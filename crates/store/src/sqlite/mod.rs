@@ -13,6 +13,7 @@ mod plans;
 
 use crate::common::{self, changes_sql};
 use crate::conflict::other;
+use crate::schema_version;
 use crate::sql::dialect::{Dialect, SqliteDialect};
 use crate::sql::listing::{self, Shape};
 use crate::sql::write;
@@ -105,7 +106,11 @@ impl SqliteStore {
                 .connect_with(options)
                 .await?
         };
+        let found = schema_version::found_sqlite(&pool).await?;
+        schema_version::check(&found, &MIGRATOR, "data folder")?;
         MIGRATOR.run(&pool).await?;
+        schema_version::record_sqlite(&pool, &MIGRATOR).await?;
+        schema_version::log_upgrade(&found, &MIGRATOR, "data folder");
         Ok(SqliteStore {
             pool,
             cache: DocCache::new(CACHE_BYTES),

@@ -14,6 +14,7 @@ mod misc;
 mod order;
 mod support;
 mod units;
+mod versions;
 
 use support::{backends, tenant};
 
