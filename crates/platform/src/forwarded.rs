@@ -76,13 +76,18 @@ pub fn normalize<B>(mut req: Request<B>, proxies: &[IpNet]) -> Request<B> {
         },
     };
     let headers = req.headers_mut();
-    for name in [
+    // Most requests carry none of them: look once over the few header names rather than
+    // probing the map for each.
+    let forwarded = [
         header::FORWARDED,
         X_FORWARDED_FOR,
         X_FORWARDED_PROTO,
         X_FORWARDED_HOST,
-    ] {
-        headers.remove(name);
+    ];
+    if headers.keys().any(|k| forwarded.contains(k)) {
+        for name in forwarded {
+            headers.remove(name);
+        }
     }
     if let Some(proto) = established.proto {
         headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
@@ -324,7 +329,11 @@ pub fn base_url(headers: &HeaderMap, config: &Config) -> String {
         .filter(|h| valid_host(h))
         .or_else(|| value(header::HOST).filter(|h| valid_host(h)))
         .unwrap_or(config.listen.as_str());
-    format!("{proto}://{host}")
+    let mut out = String::with_capacity(proto.len() + 3 + host.len());
+    out.push_str(proto);
+    out.push_str("://");
+    out.push_str(host);
+    out
 }
 
 #[cfg(test)]

@@ -8,32 +8,25 @@
 //! at the end of a pretty line. This replaces a per-request span, which every request
 //! paid for whether or not anything was logged inside it.
 //!
-//! A request never waits for the log: formatted lines go into a bounded queue that one
-//! background thread (`edugraph-log`) drains into a buffered standard error, flushing
-//! whenever the queue runs dry. The queue is lossy: when it is full (standard error
+//! A request never waits for the log: formatted lines are appended to a bounded buffer
+//! that one background thread (`edugraph-log`) writes to standard error every few
+//! milliseconds (`writer.rs`). The buffer is lossy: when it is full (standard error
 //! blocked, or more lines than the thread can write) new lines are dropped rather than
 //! slowing requests down. `init` returns the guard that owns the thread; keeping it until
-//! the process ends, and dropping it then, writes out what is still queued.
+//! the process ends, and dropping it then, writes out what is still buffered.
 
 use std::fmt;
-use std::io::{BufWriter, IsTerminal};
+use std::io::IsTerminal;
 
 use edugraph_platform::error::REQUEST_IDS;
 use tracing::{Event, Subscriber};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
-/// Lines held for the writer thread before new ones are dropped: a few megabytes at most,
-/// and far more than a burst of requests produces while standard error is momentarily slow.
-const QUEUED_LINES: usize = 16_384;
-
-/// Buffer between the writer thread and standard error: one write call per burst of lines
-/// rather than one per line.
-const WRITE_BUFFER: usize = 64 * 1024;
+pub mod writer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -46,7 +39,7 @@ pub enum LogFormat {
 /// (briefly) for the thread to finish. Hold it for the life of the process.
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
-    _worker: Option<WorkerGuard>,
+    _worker: Option<writer::WriterGuard>,
 }
 
 /// The filter directives in force: `EDUGRAPH_LOG`, else `RUST_LOG`, else `default`.
@@ -65,11 +58,7 @@ pub fn init(format: LogFormat, default: &str) -> LogGuard {
         eprintln!("edugraph: ignoring invalid log filter {directives:?}: {e}");
         EnvFilter::new(default)
     });
-    let (writer, worker) = NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(QUEUED_LINES)
-        .thread_name("edugraph-log")
-        .finish(BufWriter::with_capacity(WRITE_BUFFER, std::io::stderr()));
+    let (writer, worker) = writer::start(std::io::stderr());
     // Colour only for a person at a terminal, never escape codes in a log file.
     let ansi = std::io::stderr().is_terminal();
     let request_lines = writer.clone();

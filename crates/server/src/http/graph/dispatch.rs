@@ -160,20 +160,29 @@ pub fn resolve(segments: &[Segment], verb: Option<Verb>) -> Resolved {
 }
 
 fn match_pattern(pattern: &[Pat], segments: &[Segment]) -> Option<Vec<String>> {
-    if pattern.len() != segments.len() {
-        return None;
-    }
-    let mut keys = Vec::new();
-    for (pat, seg) in pattern.iter().zip(segments) {
-        match (pat, seg) {
-            (Pat::Lit(l), Segment::Name(n)) if l.eq_ignore_ascii_case(n) => {}
-            (Pat::Key, Segment::Name(n)) => keys.push(n.clone()),
-            (Pat::Ref, Segment::Ref) | (Pat::Count, Segment::Count) => {}
-            (Pat::Delta, Segment::Name(n) | Segment::Call(n)) if n == "delta" => {}
-            _ => return None,
-        }
-    }
-    Some(keys)
+    // Decide first, allocate only for the route that matches: most rows are tried and
+    // rejected on every request.
+    let fits = pattern.len() == segments.len()
+        && pattern
+            .iter()
+            .zip(segments)
+            .all(|(pat, seg)| match (pat, seg) {
+                (Pat::Lit(l), Segment::Name(n)) => l.eq_ignore_ascii_case(n),
+                (Pat::Key, Segment::Name(_)) => true,
+                (Pat::Ref, Segment::Ref) | (Pat::Count, Segment::Count) => true,
+                (Pat::Delta, Segment::Name(n) | Segment::Call(n)) => n == "delta",
+                _ => false,
+            });
+    fits.then(|| {
+        pattern
+            .iter()
+            .zip(segments)
+            .filter_map(|(pat, seg)| match (pat, seg) {
+                (Pat::Key, Segment::Name(n)) => Some(n.clone()),
+                _ => None,
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

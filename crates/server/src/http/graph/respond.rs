@@ -75,17 +75,37 @@ pub fn no_content() -> Response {
 
 /// A JSON string literal (quotes and escapes included).
 pub fn quote(s: &str) -> String {
-    // URLs and names rarely need escaping; skip the serializer when they do not.
-    if s.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    {
-        let mut out = String::with_capacity(s.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-        return out;
+    let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string literal: quotes, backslashes and control characters
+/// escaped, everything else (UTF-8 included) as it is, as JSON allows.
+pub fn push_quoted(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
     }
-    Value::String(s.to_string()).to_string()
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// `{"@odata.context":"<context>",<rest of doc>}` without parsing `doc`.
@@ -100,10 +120,10 @@ pub fn splice_entity(context: &str, etag: Option<&str>, doc: &str) -> String {
     let rest = doc.strip_prefix('{').unwrap_or(doc).trim_start();
     let mut out = String::with_capacity(doc.len() + context.len() + 48);
     out.push_str("{\"@odata.context\":");
-    out.push_str(&quote(context));
+    push_quoted(&mut out, context);
     if let Some(etag) = etag {
         out.push_str(",\"@odata.etag\":");
-        out.push_str(&quote(etag));
+        push_quoted(&mut out, etag);
     }
     if !rest.starts_with('}') {
         out.push(',');
@@ -123,7 +143,7 @@ pub fn collection(
     let size: usize = items.iter().map(|i| i.len() + 1).sum();
     let mut out = String::with_capacity(size + context.len() + 128);
     out.push_str("{\"@odata.context\":");
-    out.push_str(&quote(context));
+    push_quoted(&mut out, context);
     if let Some(n) = count {
         out.push_str(&format!(",\"@odata.count\":{n}"));
     }
@@ -403,6 +423,10 @@ mod tests {
         assert_eq!(depth_at(doc, doc.len()), Some(0));
         assert_eq!(depth_at(r#"{"a\"#, 4), None);
         assert_eq!(quote("a\"b"), r#""a\"b""#);
+        assert_eq!(quote("W/\"7\""), r#""W/\"7\"""#);
+        for s in ["a\\b\nc\u{1}d\té", "plain", "", "\"\"", "\u{1f}x"] {
+            assert_eq!(quote(s), Value::String(s.to_string()).to_string(), "{s:?}");
+        }
         assert_eq!(quote("http://h/x"), r#""http://h/x""#);
     }
 }

@@ -10,14 +10,12 @@
 //! `edugraph::request=warn` in `EDUGRAPH_LOG` the line is skipped, except for server
 //! errors, which are logged at `error`.
 
-use std::io::Write;
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::Uri;
 use axum::response::Response;
 use tracing::Level;
-use tracing_appender::non_blocking::NonBlocking;
 
 use crate::telemetry::LogFormat;
 
@@ -29,7 +27,7 @@ pub const TARGET: &str = "edugraph::request";
 /// costs a tenth of what a `tracing` event through the formatting layer does, and every
 /// request pays it.
 pub struct Sink {
-    pub writer: NonBlocking,
+    pub writer: crate::telemetry::writer::LogWriter,
     pub format: LogFormat,
 }
 
@@ -66,8 +64,8 @@ pub fn log(method: &str, uri: &Uri, resp: &Response, request_id: &str, started: 
             request_id,
         };
         let text = line(sink.format, level, SystemTime::now(), &fields);
-        // The writer only queues the line (and drops it when the queue is full).
-        let _ = sink.writer.clone().write_all(text.as_bytes());
+        // The writer only buffers the line (and drops it when the buffer is full).
+        sink.writer.append(text.as_bytes());
         return;
     }
     // Fields as `&str`, not `%Display`: no string is formatted just to be recorded.
@@ -92,31 +90,31 @@ pub struct Fields<'a> {
 pub fn line(format: LogFormat, level: Level, now: SystemTime, f: &Fields<'_>) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(192 + f.path.len());
-    let time = timestamp(now);
     match format {
         LogFormat::Json => {
             out.push_str("{\"timestamp\":\"");
-            out.push_str(&time);
+            push_timestamp(&mut out, now);
             out.push_str("\",\"level\":\"");
             out.push_str(level.as_str());
             out.push_str("\",\"method\":");
             json_string(&mut out, f.method);
             out.push_str(",\"path\":");
             json_string(&mut out, f.path);
-            let _ = write!(
-                out,
-                ",\"status\":{},\"latency_us\":{},\"request_id\":",
-                f.status, f.latency_us
-            );
+            out.push_str(",\"status\":");
+            push_u64(&mut out, u64::from(f.status));
+            out.push_str(",\"latency_us\":");
+            push_u64(&mut out, f.latency_us);
+            out.push_str(",\"request_id\":");
             json_string(&mut out, f.request_id);
             out.push_str(",\"target\":\"");
             out.push_str(TARGET);
             out.push_str("\"}\n");
         }
         LogFormat::Pretty => {
+            push_timestamp(&mut out, now);
             let _ = writeln!(
                 out,
-                "{time} {:>5} {TARGET}: method={:?} path={:?} status={} latency_us={} request_id={:?}",
+                " {:>5} {TARGET}: method={:?} path={:?} status={} latency_us={} request_id={:?}",
                 level.as_str(),
                 f.method,
                 f.path,
@@ -143,9 +141,26 @@ fn json_string(out: &mut String, s: &str) {
     }
 }
 
+/// Decimal digits of `n`, without the formatting machinery.
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
 /// RFC 3339 UTC with microseconds, as the formatting layer writes it. The date and time
 /// to the second are formatted once per second and thread.
-fn timestamp(now: SystemTime) -> String {
+fn push_timestamp(out: &mut String, now: SystemTime) {
     thread_local! {
         static SECOND: std::cell::RefCell<(u64, String)> = const {
             std::cell::RefCell::new((u64::MAX, String::new()))
@@ -169,8 +184,17 @@ fn timestamp(now: SystemTime) -> String {
             );
             cell.0 = secs;
         }
-        format!("{}.{:06}Z", cell.1, since.subsec_micros())
-    })
+        out.push_str(&cell.1);
+    });
+    let micros = since.subsec_micros();
+    out.push('.');
+    // Six digits, zero-padded.
+    let mut div = 100_000;
+    while div > 0 {
+        out.push(char::from(b'0' + ((micros / div) % 10) as u8));
+        div /= 10;
+    }
+    out.push('Z');
 }
 
 #[cfg(test)]
