@@ -159,7 +159,13 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
             .query()
             .filter(|q| !q.is_empty())
             .map(str::to_string),
-        path: format!("/{}", segments_raw.join("/")),
+        // The path as requested, without empty segments (the middleware already collapsed
+        // `//`, so only a trailing `/` can remain).
+        path: match raw_path.trim_end_matches('/') {
+            "" => "/".to_string(),
+            trimmed if !trimmed.contains("//") => trimmed.to_string(),
+            _ => format!("/{}", segments_raw.join("/")),
+        },
         state,
         version,
         schema,

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use edugraph_edu::access::{readable, Grant, Readable};
 use edugraph_odata::{shape::project, ApiVersion, SelectItem};
@@ -21,6 +21,8 @@ use super::ctx::Ctx;
 use super::mask;
 
 mod memo;
+
+const ODATA_VERSION: HeaderName = HeaderName::from_static("odata-version");
 
 pub const JSON_CONTENT_TYPE: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -39,7 +41,10 @@ pub fn json(
         header::CONTENT_TYPE,
         HeaderValue::from_static(JSON_CONTENT_TYPE),
     );
-    headers.insert("odata-version", HeaderValue::from_static("4.0"));
+    headers.insert(ODATA_VERSION, HeaderValue::from_static("4.0"));
+    if !ctx.prefs.include_unknown_enum_members && max_page_applied.is_none() {
+        return resp;
+    }
     let mut applied = Vec::new();
     if ctx.prefs.include_unknown_enum_members {
         applied.push("include-unknown-enum-members".to_string());
