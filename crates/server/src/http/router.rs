@@ -1,6 +1,7 @@
-//! The route table: the Graph surface (`/v1.0`, `/beta`), the operator endpoints
-//! (`/_edugraph/...`) and a fallback that answers unrouted paths with Graph's 404, all
-//! wrapped in the middleware stack of `middleware.rs`.
+//! The application: the Graph surface (`/v1.0`, `/beta`, dispatched by its own route
+//! table), and axum's router for the operator endpoints (`/_edugraph/...`), the token
+//! authority and a fallback that answers unrouted paths with Graph's 404, all wrapped in
+//! the middleware stack of `middleware.rs`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -19,7 +20,6 @@ pub type App = middleware::Front<middleware::DefaultBodyLimitService<GraphFirst>
 pub fn app(state: AppState) -> App {
     let config = state.config().clone();
     let routes = Router::new()
-        .merge(graph::routes())
         .merge(operator::routes())
         .merge(crate::authority::routes(&config))
         .fallback(unrouted)

@@ -1,7 +1,7 @@
-//! The Graph rostering surface under `/v1.0` and `/beta`. One catch-all per version
-//! parses the path with the OData path parser and looks it up in the single route table
-//! of `dispatch.rs`; the handler then checks the caller against the operation's policy
-//! and runs with a [`ctx::Ctx`].
+//! The Graph rostering surface under `/v1.0` and `/beta`. Every request below them comes
+//! here straight from the application's entry (`http::router`), is parsed with the OData
+//! path parser and looked up in the single route table of `dispatch.rs`; the handler then
+//! checks the caller against the operation's policy and runs with a [`ctx::Ctx`].
 //!
 //! Order of checks: unknown path (404), a Graph operation edugraph does not serve yet
 //! (501, see `catalog`) and unsupported method (405, with `Allow`) first, then the token
@@ -24,11 +24,9 @@ mod refs;
 mod respond;
 mod tokens;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
-use axum::Router;
 use edugraph_edu::access::{self, Access};
 use edugraph_edu::writes::IfMatch;
 use edugraph_odata::{path::parse_path, ApiVersion, Schema};
@@ -41,22 +39,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::middleware::base_url;
 use crate::AppState;
 
-/// Every `/v1.0/...` and `/beta/...` route.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1.0", any(handle))
-        .route("/v1.0/", any(handle))
-        .route("/v1.0/{*rest}", any(handle))
-        .route("/beta", any(handle))
-        .route("/beta/", any(handle))
-        .route("/beta/{*rest}", any(handle))
-}
-
-async fn handle(State(state): State<AppState>, req: Request) -> Response {
-    dispatch_request(state, req).await
-}
-
-/// True for the paths [`routes`] serves: `/v1.0` and `/beta` and everything below them.
+/// True for the paths of the Graph surface: `/v1.0` and `/beta` and everything below them.
 pub fn serves(path: &str) -> bool {
     ["/v1.0", "/beta"].iter().any(|root| {
         path.strip_prefix(root)
@@ -64,7 +47,7 @@ pub fn serves(path: &str) -> bool {
     })
 }
 
-/// Answers one Graph request (what every route of [`routes`] does).
+/// Answers one Graph request.
 pub async fn dispatch_request(state: AppState, req: Request) -> Response {
     serve(state, req)
         .await
