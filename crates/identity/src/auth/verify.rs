@@ -4,9 +4,9 @@
 //! (`auth::issuers`).
 //!
 //! Verified tokens are cached by the token string itself until they expire, so an
-//! authenticated request on the hot path costs a map lookup (a keyed hash of the token
-//! and one comparison) instead of an RSA verification and a store round trip. The cache holds what the token says, never what
-//! the account is: a delegated caller's account is checked on every request
+//! authenticated request on the hot path costs a map lookup (a keyed hash of the token's
+//! last bytes and one full comparison) instead of an RSA verification and a store round
+//! trip. The cache holds what the token says, never what the account is: a delegated caller's account is checked on every request
 //! (`accounts.rs`, itself cached for a few seconds), so a disabled or deleted user's
 //! tokens stop working within seconds.
 
@@ -321,4 +321,34 @@ async fn verified_caller(state: &AppState, token: &str) -> Result<Caller, ApiErr
     keys.cache()
         .insert(token, caller.clone(), exp, now.unix_timestamp());
     Ok(caller)
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn app(id: &str) -> Caller {
+        Caller::App {
+            tenant: "t".into(),
+            app_id: id.into(),
+            roles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_very_same_token_finds_an_entry() {
+        let cache = TokenCache::default();
+        let tail = "s".repeat(40);
+        let a = format!("header.payload-a.{tail}");
+        // Same length, same last bytes (the hashed part), different payload.
+        let b = format!("header.payload-b.{tail}");
+        cache.insert(&a, app("a"), 1_000, 0);
+        assert_eq!(cache.get(&a, 0), Some(app("a")));
+        assert_eq!(cache.get(&b, 0), None);
+        cache.insert(&b, app("b"), 1_000, 0);
+        assert_eq!(cache.get(&a, 0), Some(app("a")));
+        assert_eq!(cache.get(&b, 0), Some(app("b")));
+        // Expired (past the leeway): not found.
+        assert_eq!(cache.get(&a, 1_000 + LEEWAY_SECS), None);
+    }
 }
