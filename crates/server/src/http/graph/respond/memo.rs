@@ -4,8 +4,8 @@
 //! and hiding the on-request members) costs several times what finding it here does.
 //!
 //! An entry is found by a hash of the view and the document's length and first bytes (its
-//! type and id), and used only when the stored text is equal to the document byte for
-//! byte, so a changed document is simply rendered again. Each thread keeps at most
+//! type and id), and used only when both the view and the stored text are equal to the
+//! entry's, byte for byte, so a changed document is simply rendered again. Each thread keeps at most
 //! [`ENTRIES`] entries and starts over when full: a bounded memory, never a stale answer.
 
 use std::borrow::Cow;
@@ -20,8 +20,30 @@ const ENTRIES: usize = 1024;
 const HASHED_PREFIX: usize = 96;
 
 struct Entry {
+    view: ViewKey,
     doc: Box<str>,
     rendered: Box<str>,
+}
+
+/// Everything of a plain view that the rendering depends on, compared on every hit along
+/// with the text: a hash collision must never hand one caller another view's rendering.
+#[derive(PartialEq, Eq, Clone, Copy)]
+struct ViewKey {
+    version: edugraph_odata::ApiVersion,
+    kind: edugraph_store::EntityKind,
+    include_hidden: bool,
+    on_request: &'static [&'static str],
+}
+
+impl ViewKey {
+    fn of(view: &View<'_>) -> Self {
+        ViewKey {
+            version: view.version,
+            kind: view.kind,
+            include_hidden: view.include_hidden,
+            on_request: view.readable.on_request(),
+        }
+    }
 }
 
 thread_local! {
@@ -37,8 +59,9 @@ pub fn plain<'d>(
     MEMO.with(|memo| {
         let mut entries = memo.borrow_mut();
         let key = key(doc, view);
+        let view_key = ViewKey::of(view);
         if let Some(entry) = entries.get(&key) {
-            if *entry.doc == *doc {
+            if entry.view == view_key && *entry.doc == *doc {
                 return Cow::Owned(entry.rendered.to_string());
             }
         }
@@ -49,6 +72,7 @@ pub fn plain<'d>(
         entries.insert(
             key,
             Entry {
+                view: view_key,
                 doc: doc.into(),
                 rendered: (*out).into(),
             },
