@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use edugraph_odata::schema::{strip_namespace, TypeRef};
+use edugraph_odata::schema::{strip_namespace, Property, TypeRef};
 use edugraph_odata::{ApiVersion, Schema};
 use edugraph_store::EntityKind;
 use serde_json::Value;
@@ -120,15 +120,17 @@ fn facts(version: ApiVersion, kind: EntityKind, include_hidden: bool) -> &'stati
             .collect();
         let mut nested = BTreeSet::new();
         for v in [ApiVersion::V1, ApiVersion::Beta] {
-            let schema = Schema::get(v);
-            let mut seen = BTreeSet::new();
-            if let Some(st) = schema.structured_type(kind.type_name()) {
-                for prop in st.properties() {
-                    if let TypeRef::Complex(c) = &prop.ty {
-                        nested_names(schema, c, &mut nested, &mut seen);
+            walk(
+                Schema::get(v),
+                kind.type_name(),
+                0,
+                &mut BTreeSet::new(),
+                &mut |prop, depth| {
+                    if depth > 0 {
+                        nested.insert(prop.name.clone());
                     }
-                }
-            }
+                },
+            );
         }
         TextFacts { suspects, nested }
     })
@@ -144,7 +146,11 @@ fn compute_suspects(version: ApiVersion, kind: EntityKind, include_hidden: bool)
     let mut enums = BTreeSet::new();
     let mut seen = BTreeSet::new();
     for schema in [this, other] {
-        reachable_enums(schema, kind.type_name(), &mut enums, &mut seen);
+        walk(schema, kind.type_name(), 0, &mut seen, &mut |prop, _| {
+            if let TypeRef::Enum(e) = &prop.ty {
+                enums.insert(e.clone());
+            }
+        });
         seen.clear();
     }
     let mut out = BTreeSet::new();
@@ -166,11 +172,14 @@ fn compute_suspects(version: ApiVersion, kind: EntityKind, include_hidden: bool)
     out.into_iter().map(|m| format!("\"{m}\"")).collect()
 }
 
-fn reachable_enums(
+/// Visits every property of `type_name` and of the complex types reachable from it
+/// (derived types included), each type once, with its depth below `type_name`.
+fn walk(
     schema: &Schema,
     type_name: &str,
-    enums: &mut BTreeSet<String>,
+    depth: usize,
     seen: &mut BTreeSet<String>,
+    visit: &mut dyn FnMut(&Property, usize),
 ) {
     if !seen.insert(type_name.to_string()) {
         return;
@@ -179,43 +188,13 @@ fn reachable_enums(
         return;
     };
     for prop in st.properties() {
-        match &prop.ty {
-            TypeRef::Enum(e) => {
-                enums.insert(e.clone());
-            }
-            TypeRef::Complex(c) => {
-                reachable_enums(schema, c, enums, seen);
-                for derived in schema.derived_types(c) {
-                    reachable_enums(schema, derived, enums, seen);
-                }
-            }
-            TypeRef::Primitive(_) => {}
-        }
-    }
-}
-
-/// The property names of complex type `type_name`, its derived types and the complex
-/// types below them.
-fn nested_names(
-    schema: &Schema,
-    type_name: &str,
-    names: &mut BTreeSet<String>,
-    seen: &mut BTreeSet<String>,
-) {
-    if !seen.insert(type_name.to_string()) {
-        return;
-    }
-    let Some(st) = schema.structured_type(type_name) else {
-        return;
-    };
-    for prop in st.properties() {
-        names.insert(prop.name.clone());
+        visit(prop, depth);
         if let TypeRef::Complex(c) = &prop.ty {
-            nested_names(schema, c, names, seen);
+            walk(schema, c, depth + 1, seen, visit);
+            for derived in schema.derived_types(c) {
+                walk(schema, derived, depth + 1, seen, visit);
+            }
         }
-    }
-    for derived in schema.derived_types(type_name) {
-        nested_names(schema, derived, names, seen);
     }
 }
 
