@@ -104,6 +104,26 @@ start_server() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 }
 
+# start_ref LOGNAME [refserver args]: starts bench/refserver on a free port and waits until
+# it answers; sets ref_port and ref_pid. stop_ref stops it.
+start_ref() {
+  local log="$work/$1.log"
+  shift
+  ref_port=$(free_port)
+  "$ref_bin" --listen "127.0.0.1:$ref_port" "$@" >"$log" 2>&1 &
+  ref_pid=$!
+  trap 'kill "$ref_pid" 2>/dev/null || true; stop_server; rm -rf "$work"' EXIT
+  until curl -fsS --max-time 2 "http://127.0.0.1:$ref_port/" >/dev/null 2>&1; do
+    kill -0 "$ref_pid" 2>/dev/null || { echo "refserver exited:"; cat "$log"; exit 1; }
+    sleep 0.2
+  done
+}
+stop_ref() {
+  kill "$ref_pid" 2>/dev/null || true
+  wait "$ref_pid" 2>/dev/null || true
+  trap 'stop_server; rm -rf "$work"' EXIT
+}
+
 # Peak VmRSS (kB) of the server, sampled every 100 ms into $work/rss while it runs.
 start_sampler() {
   : >"$work/rss"
@@ -150,22 +170,13 @@ if [[ $parts == *a* ]]; then
   # Default settings: the per-request log at its default level is part of what is measured.
   unset EDUGRAPH_LOG RUST_LOG
   start_server small small
-  ref_port=$(free_port)
-  "$ref_bin" --listen "127.0.0.1:$ref_port" >"$work/refserver.log" 2>&1 &
-  ref_pid=$!
-  trap 'kill "$ref_pid" 2>/dev/null || true; stop_server; rm -rf "$work"' EXIT
-  until curl -fsS --max-time 2 "http://127.0.0.1:$ref_port/" >/dev/null 2>&1; do
-    kill -0 "$ref_pid" 2>/dev/null || { echo "refserver exited:"; cat "$work/refserver.log"; exit 1; }
-    sleep 0.2
-  done
+  start_ref refserver
   user_id=$(curl -fsS -H "Authorization: Bearer $token" "$base/v1.0/education/users?\$top=1&\$select=id" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["value"][0]["id"])')
   duration=3s bench warmup-a "$base/v1.0/education/users/$user_id" >/dev/null
   bench a-ref "http://127.0.0.1:$ref_port/"
   ref_rps=$r_rps ref_p50=$r_p50_us ref_p99=$r_p99_us ref_err=$r_non2xx
-  kill "$ref_pid" 2>/dev/null || true
-  wait "$ref_pid" 2>/dev/null || true
-  trap 'stop_server; rm -rf "$work"' EXIT
+  stop_ref
   bench a-static "$base/_edugraph/version"
   static_rps=$r_rps static_p50=$r_p50_us static_p99=$r_p99_us static_err=$r_non2xx
   bench a-user "$base/v1.0/education/users/$user_id"
@@ -259,20 +270,11 @@ EOF
   curl -fsS -H "Authorization: Bearer $token" "$members_url" -o "$work/members.json"
   page_kb=$(awk -v b="$(wc -c <"$work/members.json")" 'BEGIN {printf "%.1f", b / 1024}')
   page_items=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["value"]))' "$work/members.json")
-  ref_port=$(free_port)
-  "$ref_bin" --listen "127.0.0.1:$ref_port" --file "$work/members.json" >"$work/refserver-list.log" 2>&1 &
-  ref_pid=$!
-  trap 'kill "$ref_pid" 2>/dev/null || true; stop_server; rm -rf "$work"' EXIT
-  until curl -fsS --max-time 2 "http://127.0.0.1:$ref_port/" >/dev/null 2>&1; do
-    kill -0 "$ref_pid" 2>/dev/null || { echo "refserver exited:"; cat "$work/refserver-list.log"; exit 1; }
-    sleep 0.2
-  done
+  start_ref refserver-list --file "$work/members.json"
   duration=3s bench warmup-l "$members_url" >/dev/null
   bench l-ref "http://127.0.0.1:$ref_port/"
   lref_rps=$r_rps lref_p50=$r_p50_us lref_p99=$r_p99_us
-  kill "$ref_pid" 2>/dev/null || true
-  wait "$ref_pid" 2>/dev/null || true
-  trap 'stop_server; rm -rf "$work"' EXIT
+  stop_ref
   bench l-members "$members_url"
   lm_rps=$r_rps lm_p50=$r_p50_us lm_p99=$r_p99_us lm_err=$r_non2xx
   stop_server
