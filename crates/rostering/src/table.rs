@@ -75,6 +75,9 @@ pub(crate) struct TableState {
     pub opts: TableOpts,
     /// (code, column) pairs already reported once for this file.
     pub noted: HashSet<(&'static str, &'static str)>,
+    /// The column holding each row's own key, if any: rows dropped for their shape are still
+    /// remembered by it, so references to them can say why they fail.
+    pub key_col: Option<usize>,
 }
 
 pub(crate) struct Table<'a> {
@@ -264,12 +267,16 @@ impl<'a> Table<'a> {
         if !usable {
             return None;
         }
+        let key_col = cols
+            .iter()
+            .position(|c| matches!(c.name, "SIS ID" | "sourcedId"));
         let state = TableState {
             file: Arc::from(name),
             cols,
             pos,
             opts,
             noted: HashSet::new(),
+            key_col,
         };
         Some(Table {
             state,
@@ -320,6 +327,7 @@ impl<'a> Table<'a> {
                 break;
             }
             if !self.shape_ok(&rec, line, diags) {
+                dropped.extend(self.key_of(&rec));
                 continue;
             }
             let mut row = Row::new(&rec, line, &mut self.state, diags);
@@ -327,7 +335,7 @@ impl<'a> Table<'a> {
             let (failed, key) = row.finish();
             match (failed, value) {
                 (false, Some(v)) => out.push(v),
-                (true, _) => dropped.extend(key),
+                (true, _) => dropped.extend(key.or_else(|| self.key_of(&rec))),
                 (false, None) => {}
             }
         }
@@ -385,6 +393,12 @@ impl<'a> Table<'a> {
             }
         }
         ok
+    }
+
+    fn key_of(&self, rec: &StringRecord) -> Option<String> {
+        let at = self.state.pos[self.state.key_col?]?;
+        let v = rec.get(at)?.trim();
+        (!v.is_empty()).then(|| v.to_string())
     }
 
     fn column_name(&self, record_pos: usize) -> Option<&str> {
