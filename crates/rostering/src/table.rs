@@ -297,7 +297,7 @@ impl<'a> Table<'a> {
     ) -> (Vec<T>, Vec<String>) {
         let file = self.state.file.clone();
         let text = self.text;
-        let mut reader = reader(&text[self.body_start as usize..]);
+        let mut reader = reader(text.get(self.body_start as usize..).unwrap_or_default());
         let mut rec = StringRecord::new();
         let mut out = Vec::new();
         let mut dropped = Vec::new();

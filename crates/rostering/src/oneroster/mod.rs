@@ -216,7 +216,9 @@ pub(crate) fn key(r: &mut Row<'_>, keys: &mut Keys) -> String {
 /// A required closed-vocabulary value; `ext:` terms are extensions and kept as written.
 pub(crate) fn closed_enum(r: &mut Row<'_>, col: &str, allowed: &[&'static str]) -> String {
     match r.get(col).map(str::trim) {
-        Some(v) if v.len() > 4 && v[..4].eq_ignore_ascii_case("ext:") => v.to_string(),
+        Some(v) if v.len() > 4 && v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("ext:")) => {
+            v.to_string()
+        }
         _ => r.enumerated(col, allowed).unwrap_or_default().to_string(),
     }
 }
