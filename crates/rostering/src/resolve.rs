@@ -49,14 +49,44 @@ pub(crate) struct Dropped {
     pub terms: HashSet<String>,
     pub courses: HashSet<String>,
     pub sections: HashSet<String>,
-    pub persons: HashSet<(u8, String)>,
+    pub persons: PersonIds,
 }
 
 impl Dropped {
     pub(crate) fn persons(&mut self, role: PersonRole, ids: Vec<String>, rules_namespaced: bool) {
         for id in ids {
-            self.persons.insert((ns(role, rules_namespaced), id));
+            self.persons.insert(ns(role, rules_namespaced), id);
         }
+    }
+}
+
+/// Person ids per namespace (one namespace unless the format keeps roles apart). Lookups
+/// take `&str`, so checking half a million enrollments allocates nothing.
+#[derive(Default)]
+pub(crate) struct PersonIds([HashSet<String>; 4]);
+
+impl PersonIds {
+    pub(crate) fn insert(&mut self, ns: u8, id: String) {
+        self.0[usize::from(ns)].insert(id);
+    }
+
+    pub(crate) fn contains(&self, ns: u8, id: &str) -> bool {
+        self.0[usize::from(ns)].contains(id)
+    }
+
+    fn remove(&mut self, ns: u8, id: &str) {
+        self.0[usize::from(ns)].remove(id);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(HashSet::is_empty)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u8, &String)> {
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(n, set)| set.iter().map(move |id| (n as u8, id)))
     }
 }
 
@@ -205,21 +235,20 @@ pub(crate) fn resolve(
 
     // Memberships before anything that needs to know which persons survive.
     let nsd = rules.person_namespaces;
-    let mut person_ids: HashSet<(u8, String)> = roster
-        .persons
-        .iter()
-        .map(|p| (ns(p.role, nsd), p.sis_id.clone()))
-        .collect();
-    let mut lost_persons: HashSet<(u8, String)> = HashSet::new();
+    let mut person_ids = PersonIds::default();
+    for p in &roster.persons {
+        person_ids.insert(ns(p.role, nsd), p.sis_id.clone());
+    }
+    let mut lost_persons = PersonIds::default();
     for m in &mut roster.memberships {
-        let key = (ns(m.person_role, nsd), m.person_id.clone());
-        if !rules.memberships_from_person_rows && !person_ids.contains(&key) {
+        let mns = ns(m.person_role, nsd);
+        if !rules.memberships_from_person_rows && !person_ids.contains(mns, &m.person_id) {
             cx.missing(
                 &m.origin,
                 l.membership_person,
                 "user",
                 &m.person_id,
-                dropped.persons.contains(&key),
+                dropped.persons.contains(mns, &m.person_id),
                 true,
             );
             m.person_id.clear();
@@ -235,7 +264,7 @@ pub(crate) fn resolve(
                 true,
             );
             if rules.memberships_from_person_rows {
-                lost_persons.insert(key);
+                lost_persons.insert(mns, m.person_id.clone());
             }
             m.person_id.clear();
             continue;
@@ -257,15 +286,14 @@ pub(crate) fn resolve(
     if !lost_persons.is_empty() {
         roster
             .persons
-            .retain(|p| !lost_persons.contains(&(ns(p.role, nsd), p.sis_id.clone())));
-        for k in &lost_persons {
-            person_ids.remove(k);
+            .retain(|p| !lost_persons.contains(ns(p.role, nsd), &p.sis_id));
+        for (n, id) in lost_persons.iter() {
+            person_ids.remove(n, id);
+            dropped.persons.insert(n, id.clone());
         }
-        dropped.persons.extend(lost_persons.iter().cloned());
     }
     roster.memberships.retain(|m| {
-        !m.person_id.is_empty()
-            && !lost_persons.contains(&(ns(m.person_role, nsd), m.person_id.clone()))
+        !m.person_id.is_empty() && !lost_persons.contains(ns(m.person_role, nsd), &m.person_id)
     });
 
     let mut section_ids: HashSet<String> = HashSet::new();
@@ -338,7 +366,6 @@ pub(crate) fn resolve(
         keep
     });
 
-    let mut seen_pairs: HashSet<(String, String, EnrollmentRole)> = HashSet::new();
     roster.enrollments.retain(|e| {
         let mut keep = true;
         if !section_ids.contains(&e.section_id) {
@@ -352,14 +379,14 @@ pub(crate) fn resolve(
             );
             keep = false;
         }
-        let key = (enrollment_ns(e.role, nsd), e.person_id.clone());
-        if !person_ids.contains(&key) {
+        let ens = enrollment_ns(e.role, nsd);
+        if !person_ids.contains(ens, &e.person_id) {
             cx.missing(
                 &e.origin,
                 l.enrollment_person,
                 "user",
                 &e.person_id,
-                dropped.persons.contains(&key),
+                dropped.persons.contains(ens, &e.person_id),
                 true,
             );
             keep = false;
@@ -377,24 +404,10 @@ pub(crate) fn resolve(
                 keep = false;
             }
         }
-        if keep
-            && e.sis_id.is_none()
-            && !seen_pairs.insert((e.section_id.clone(), e.person_id.clone(), e.role))
-        {
-            cx.diags.warn(
-                &e.origin.file,
-                e.origin.line,
-                None,
-                code::DUPLICATE_ROW,
-                format!(
-                    "\"{}\" is already enrolled in \"{}\"; duplicate collapsed",
-                    e.person_id, e.section_id
-                ),
-            );
-            keep = false;
-        }
         keep
     });
+
+    collapse_repeated_enrollments(roster, cx.diags);
 
     let student_ns = ns(PersonRole::Student, nsd);
     let contact_ns = ns(PersonRole::Guardian, nsd);
@@ -402,28 +415,26 @@ pub(crate) fn resolve(
     let fatal = !rules.relationships_optional;
     roster.relationships.retain(|r| {
         let mut keep = true;
-        let pk = (student_ns, r.person_id.clone());
-        if !person_ids.contains(&pk) {
+        if !person_ids.contains(student_ns, &r.person_id) {
             if fatal {
                 cx.missing(
                     &r.origin,
                     l.relationship_person,
                     "user",
                     &r.person_id,
-                    dropped.persons.contains(&pk),
+                    dropped.persons.contains(student_ns, &r.person_id),
                     true,
                 );
             }
             keep = false;
         }
-        let ck = (contact_ns, r.contact_id.clone());
-        if keep && !person_ids.contains(&ck) {
+        if keep && !person_ids.contains(contact_ns, &r.contact_id) {
             cx.missing(
                 &r.origin,
                 l.relationship_contact,
                 "contact",
                 &r.contact_id,
-                dropped.persons.contains(&ck),
+                dropped.persons.contains(contact_ns, &r.contact_id),
                 fatal,
             );
             keep = false;
@@ -442,5 +453,48 @@ pub(crate) fn resolve(
             keep = false;
         }
         keep
+    });
+}
+
+/// SDS enrollment rows have no id of their own: a repeated (section, person, role) is
+/// collapsed onto its first row with a warning. Sorting indices finds repeats without
+/// copying half a million id pairs into a set.
+fn collapse_repeated_enrollments(roster: &mut Roster, diags: &mut Diagnostics) {
+    let list = &roster.enrollments;
+    let key = |i: usize| {
+        (
+            list[i].section_id.as_str(),
+            list[i].person_id.as_str(),
+            list[i].role as u8,
+            i,
+        )
+    };
+    let mut order: Vec<usize> = (0..list.len())
+        .filter(|&i| list[i].sis_id.is_none())
+        .collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+    let mut repeated = vec![false; list.len()];
+    for w in order.windows(2) {
+        let (a, b) = (key(w[0]), key(w[1]));
+        if (a.0, a.1, a.2) == (b.0, b.1, b.2) {
+            repeated[w[1]] = true;
+        }
+    }
+    for (e, _) in list.iter().zip(&repeated).filter(|(_, r)| **r) {
+        diags.warn(
+            &e.origin.file,
+            e.origin.line,
+            None,
+            code::DUPLICATE_ROW,
+            format!(
+                "\"{}\" is already enrolled in \"{}\"; duplicate collapsed",
+                e.person_id, e.section_id
+            ),
+        );
+    }
+    let mut i = 0;
+    roster.enrollments.retain(|_| {
+        i += 1;
+        !repeated[i - 1]
     });
 }

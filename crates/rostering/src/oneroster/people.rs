@@ -273,7 +273,7 @@ pub(super) fn after_resolve(
     let (rows, _) = t.rows(diags, |r| {
         let id = key(r, &mut keys);
         let Some(&i) = index.get(&id) else {
-            let (code, why) = if dropped.persons.contains(&(0, id.clone())) {
+            let (code, why) = if dropped.persons.contains(0, &id) {
                 (code::DROPPED_REFERENCE, "was dropped for its own error")
             } else {
                 (code::UNKNOWN_REFERENCE, "is not in users.csv")

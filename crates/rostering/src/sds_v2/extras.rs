@@ -18,7 +18,7 @@ pub(super) fn read_user_extras(
     let find = |r: &mut Row<'_>, id: &str| -> Option<usize> {
         let found = index.get(id).copied();
         if found.is_none() {
-            let (code, why) = if dropped.persons.contains(&(0, id.to_string())) {
+            let (code, why) = if dropped.persons.contains(0, id) {
                 (code::DROPPED_REFERENCE, "was dropped for its own error")
             } else {
                 (code::UNKNOWN_REFERENCE, "is not in users.csv")
