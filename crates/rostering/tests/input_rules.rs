@@ -459,3 +459,46 @@ fn limits_are_enforced() {
     find(&p, "School.csv", 3, "invalid-id");
     assert_eq!(p.summary().schools, 1);
 }
+
+#[test]
+fn sds_v2_1_contacts_need_name_and_email() {
+    let p = read(
+        &[
+            ("orgs.csv", b"sourcedId,name,type\n1,A,school\n"),
+            ("users.csv", b"sourcedId,username,givenName,familyName,email\ns,s@x.org,S,T,\nm,m@y.org,M,T,m@y.org\nd,d@y.org,D,,\n"),
+            ("roles.csv", b"userSourcedId,orgSourcedId,role\ns,1,student\n"),
+            ("relationships.csv", b"userSourcedId,relationshipUserSourcedId,relationshipRole\ns,m,Parent\ns,d,guardian\n"),
+        ],
+        None,
+    );
+    let d = find(&p, "relationships.csv", 3, "missing-value");
+    assert!(d.message.contains("familyName, email"), "{}", d.message);
+    assert_eq!(p.roster.relationships.len(), 1);
+    assert_eq!(p.roster.relationships[0].role, "parent");
+    let m = p.roster.persons.iter().find(|x| x.sis_id == "m").unwrap();
+    assert_eq!(m.role, PersonRole::Guardian);
+}
+
+#[test]
+fn diagnostics_past_the_limit_are_counted_not_listed() {
+    use edugraph_rostering::limits::MAX_DIAGNOSTICS;
+    let n = MAX_DIAGNOSTICS + 5;
+    let mut rows = String::from("Section SIS ID,SIS ID\r\n");
+    for i in 0..n {
+        rows.push_str(&format!("x{i},7\r\n"));
+    }
+    let p = v1_with("StudentEnrollment.csv", rows.as_bytes());
+    assert_eq!(p.summary().errors, n);
+    assert_eq!(p.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+    assert_eq!(p.diagnostics.last().unwrap().code, "diagnostics-truncated");
+}
+
+#[test]
+fn unreadable_folder_is_a_read_error() {
+    let missing =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("rostering-no-such-folder");
+    assert!(matches!(
+        edugraph_rostering::read_dir(&missing, None),
+        Err(ReadError::Io { .. })
+    ));
+}

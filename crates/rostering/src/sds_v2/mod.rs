@@ -333,7 +333,48 @@ pub(crate) fn read(fs: &FileSet, format: Format, diags: &mut Diagnostics) -> Ros
     resolve(&mut roster, &rules(legacy), &mut dropped, diags);
     if !legacy {
         read_user_extras(fs, &mut roster, &dropped, diags);
+        check_contacts(&mut roster, diags);
     }
     roster.roles_from_memberships();
     roster
+}
+
+/// A contact must be reachable and named: its users.csv row needs givenName, familyName and
+/// email. A link to an incomplete contact is dropped.
+fn check_contacts(roster: &mut Roster, diags: &mut Diagnostics) {
+    let incomplete: HashMap<&str, Vec<&str>> = roster
+        .persons
+        .iter()
+        .filter_map(|p| {
+            let missing: Vec<&str> = [
+                ("givenName", p.given_name.is_none()),
+                ("familyName", p.family_name.is_none()),
+                ("email", p.email.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(c, gone)| gone.then_some(c))
+            .collect();
+            (!missing.is_empty()).then_some((p.sis_id.as_str(), missing))
+        })
+        .collect();
+    let mut bad = Vec::new();
+    for (i, r) in roster.relationships.iter().enumerate() {
+        if let Some(missing) = incomplete.get(r.contact_id.as_str()) {
+            diags.error(
+                &r.origin.file,
+                r.origin.line,
+                Some("relationshipUserSourcedId"),
+                code::MISSING_VALUE,
+                format!(
+                    "contact \"{}\" has no {} in users.csv; row ignored",
+                    r.contact_id,
+                    missing.join(", ")
+                ),
+            );
+            bad.push(i);
+        }
+    }
+    for i in bad.into_iter().rev() {
+        roster.relationships.remove(i);
+    }
 }
