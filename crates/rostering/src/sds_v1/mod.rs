@@ -40,7 +40,7 @@ pub(crate) fn read(fs: &FileSet, diags: &mut Diagnostics) -> Roster {
     let mut dropped = Dropped::default();
     if let Some(f) = fs.get("School.csv") {
         if let Some(t) = open_table(f, school_cols(), TableOpts::default(), diags) {
-            if t_has_uk_header(f) {
+            if has_uk_header(f) {
                 diags.info(
                     &f.name,
                     1,
@@ -94,7 +94,7 @@ pub(crate) fn read(fs: &FileSet, diags: &mut Diagnostics) -> Roster {
     roster
 }
 
-fn t_has_uk_header(f: &crate::source::SourceFile) -> bool {
+fn has_uk_header(f: &crate::source::SourceFile) -> bool {
     let start = f
         .bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF])
