@@ -1,0 +1,219 @@
+//! Roster CSV file sets for School Data Sync: detection of the layout (SDS v1, SDS v2 and
+//! v2.1, OneRoster 1.1 and 1.2), parsing into one normalized [`Roster`], and every problem
+//! found reported as a [`Diagnostic`]. Also a deterministic generator of synthetic districts
+//! ([`generate`]) for load tests. Pure: the only I/O is reading and writing files in the
+//! folder a caller names.
+//!
+//! The formats, rules and diagnostic codes are described in `docs/rostering-csv.md`.
+
+mod detect;
+mod diag;
+mod format;
+mod generate;
+mod keys;
+pub mod limits;
+mod model;
+mod oneroster;
+mod resolve;
+mod row;
+mod sds_v1;
+mod sds_v2;
+mod source;
+mod table;
+mod values;
+mod vocab;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use diag::{code, Diagnostic, Severity};
+pub use format::{Format, UnknownFormat};
+pub use generate::{generate, Size};
+pub use model::*;
+
+use diag::Diagnostics;
+use limits::{MAX_FILES, MAX_FILE_BYTES};
+use source::{FileSet, SourceFile};
+use table::{Col, Table, TableOpts};
+
+/// A file set could not even be started on. Everything else is a [`Diagnostic`].
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no roster file set recognized among the files: {0:?}")]
+    NotRecognized(Vec<String>),
+    #[error("unsupported roster format: {0}")]
+    Unsupported(String),
+    #[error("{0} files in the set; the limit is {MAX_FILES}")]
+    TooManyFiles(usize),
+}
+
+/// The outcome of reading a file set.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub format: Format,
+    pub roster: Roster,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Per severity, including diagnostics past the listing limit.
+    counts: [usize; 3],
+}
+
+/// Counts per entity and per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Every org, schools included.
+    pub orgs: usize,
+    pub schools: usize,
+    pub terms: usize,
+    pub courses: usize,
+    pub sections: usize,
+    pub students: usize,
+    pub teachers: usize,
+    pub guardians: usize,
+    pub other_persons: usize,
+    pub memberships: usize,
+    pub enrollments: usize,
+    pub relationships: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub information: usize,
+}
+
+impl Parsed {
+    pub fn summary(&self) -> Summary {
+        let r = &self.roster;
+        let role = |k: PersonRole| r.persons.iter().filter(|p| p.role == k).count();
+        Summary {
+            orgs: r.schools.len(),
+            schools: r.schools.iter().filter(|s| s.is_school()).count(),
+            terms: r.terms.len(),
+            courses: r.courses.len(),
+            sections: r.sections.len(),
+            students: role(PersonRole::Student),
+            teachers: role(PersonRole::Teacher),
+            guardians: role(PersonRole::Guardian),
+            other_persons: role(PersonRole::Other),
+            memberships: r.memberships.len(),
+            enrollments: r.enrollments.len(),
+            relationships: r.relationships.len(),
+            errors: self.counts[Severity::Error as usize],
+            warnings: self.counts[Severity::Warning as usize],
+            information: self.counts[Severity::Information as usize],
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.counts[Severity::Error as usize] > 0
+    }
+}
+
+/// Reads the `*.csv` files of `dir` (not its sub-folders). `format` forces a layout instead
+/// of detecting one.
+pub fn read_dir(dir: &Path, format: Option<Format>) -> Result<Parsed, ReadError> {
+    let io = |source| ReadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !path.is_file() || !name.to_ascii_lowercase().ends_with(".csv") {
+            continue;
+        }
+        if files.len() == MAX_FILES {
+            return Err(ReadError::TooManyFiles(MAX_FILES + 1));
+        }
+        let pio = |source| ReadError::Io {
+            path: path.clone(),
+            source,
+        };
+        // One byte past the limit is enough to report the file as too large.
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .map_err(pio)?
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(pio)?;
+        files.push((name, bytes));
+    }
+    // Directory order is not stable across systems; sorting keeps diagnostics reproducible.
+    files.sort();
+    read_files(&files, format)
+}
+
+/// Reads uploaded files given as (file name, bytes).
+pub fn read_files(
+    files: &[(String, Vec<u8>)],
+    format: Option<Format>,
+) -> Result<Parsed, ReadError> {
+    if files.len() > MAX_FILES {
+        return Err(ReadError::TooManyFiles(files.len()));
+    }
+    let mut diags = Diagnostics::default();
+    let sources = files
+        .iter()
+        .map(|(n, b)| SourceFile {
+            name: base_name(n).to_string(),
+            bytes: b.clone(),
+        })
+        .collect();
+    let fs = FileSet::new(sources, &mut diags);
+    let format = match format {
+        Some(f) => f,
+        None => detect::detect(&fs)?,
+    };
+    let roster = match format {
+        Format::SdsV1 => {
+            note_unknown_files(&fs, &sds_v1::FILES, &mut diags);
+            sds_v1::read(&fs, &mut diags)
+        }
+        Format::SdsV2 | Format::SdsV21 => {
+            note_unknown_files(&fs, sds_v2::files(format), &mut diags);
+            sds_v2::read(&fs, format, &mut diags)
+        }
+        Format::OneRoster11 | Format::OneRoster12 => oneroster::read(&fs, format, &mut diags),
+    };
+    let (diagnostics, counts) = diags.finish();
+    Ok(Parsed {
+        format,
+        roster,
+        diagnostics,
+        counts,
+    })
+}
+
+/// Upload clients sometimes send a path; only the last component names the file.
+fn base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+fn note_unknown_files(fs: &FileSet, known: &[&str], diags: &mut Diagnostics) {
+    for name in fs.names() {
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+            diags.warn(
+                name,
+                0,
+                None,
+                code::UNKNOWN_FILE,
+                format!("{name} is not part of this format; ignored"),
+            );
+        }
+    }
+}
+
+/// Decodes and opens one file as a table; `None` when it cannot be used (reported).
+pub(crate) fn open_table<'a>(
+    file: &'a SourceFile,
+    cols: Vec<Col>,
+    opts: TableOpts,
+    diags: &mut Diagnostics,
+) -> Option<Table<'a>> {
+    let text = table::decode(file, diags)?;
+    Table::open(&file.name, text, cols, opts, diags)
+}
