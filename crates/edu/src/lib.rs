@@ -1,5 +1,6 @@
 //! The domain layer of edugraph: who the caller is and what they may do, the rules for
-//! roster entities (validation, read-only and required properties), the entity writes
+//! roster entities (validation, read-only and required properties), the class grading
+//! set-up and rubrics (`grading`), the entity writes
 //! (unit of work, compare-and-swap, entity tags), and the generated demo tenant. Knows
 //! nothing of HTTP.
 
@@ -7,6 +8,7 @@ pub mod access;
 pub mod caller;
 pub mod clock;
 pub mod demo;
+pub mod grading;
 pub mod roster;
 pub mod writes;
 
