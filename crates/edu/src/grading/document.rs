@@ -58,12 +58,7 @@ pub(crate) fn check_body(
             message: e.message,
         })?;
     match checked {
-        Value::Object(mut map) => {
-            // Nothing above lets a top-level `@odata.type` through; the schema check adds
-            // none either, but the document builder owns that key.
-            map.remove("@odata.type");
-            Ok(map)
-        }
+        Value::Object(map) => Ok(map),
         _ => Err(RuleError::payload(
             "The request body must be a JSON object.",
         )),
