@@ -21,7 +21,9 @@ pub mod permission;
 pub mod policy;
 pub mod readable;
 
-pub use decide::{authorize, check_class_role, Denied, Grant, UserView, ME_NEEDS_USER};
+pub use decide::{
+    authorize, check_class_role, check_owner, Denied, Grant, UserView, ME_NEEDS_USER,
+};
 pub use permission::{Family, Kind, Level, Need, Permission};
 pub use policy::{policy, Access, ClassRole, ClassRule, Policy};
 pub use readable::{readable, Reach, Readable, REDUCED_USER_PROPERTIES};
@@ -29,17 +31,31 @@ pub use readable::{readable, Reach, Readable, REDUCED_USER_PROPERTIES};
 /// Declares [`Op`] and [`Op::ALL`] from one list, so the list cannot miss a variant.
 macro_rules! ops {
     ($($(#[$meta:meta])* $name:ident,)*) => {
-        /// Every operation of the Graph surface, named after its path and method.
+        /// Every operation of the Graph surface: the roster's, named after their path and
+        /// method, and those of the contained sets of the catalog (`crate::sets`), named
+        /// by set and action.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Op {
             $($(#[$meta])* $name,)*
+            /// An action on a contained set; its policy is the set's row.
+            Set(Set, Action),
         }
         impl Op {
-            /// Every operation, in declaration order.
-            pub const ALL: &'static [Op] = &[$(Op::$name,)*];
+            /// The roster operations, in declaration order.
+            pub const ROSTER: &'static [Op] = &[$(Op::$name,)*];
+
+            /// Every operation: the roster's, then each served action of each set.
+            pub fn all() -> Vec<Op> {
+                let sets = SETS
+                    .iter()
+                    .flat_map(|d| d.actions().iter().map(|a| Op::Set(d.set, *a)));
+                Op::ROSTER.iter().copied().chain(sets).collect()
+            }
         }
     };
 }
+
+use crate::sets::{Action, Set, SETS};
 
 ops! {
     Metadata,

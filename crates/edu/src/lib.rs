@@ -10,6 +10,7 @@ pub mod clock;
 pub mod demo;
 pub mod grading;
 pub mod roster;
+pub mod sets;
 pub mod writes;
 
 pub use caller::Caller;

@@ -71,7 +71,7 @@ pub fn read_only(kind: EntityKind) -> &'static [&'static str] {
             "mail",
             "refreshTokensValidFromDateTime",
         ],
-        EntityKind::Class | EntityKind::School => &["id", "createdBy"],
+        _ => &["id", "createdBy"],
     }
 }
 
@@ -88,6 +88,7 @@ pub fn required(kind: EntityKind) -> &'static [&'static str] {
         ],
         EntityKind::Class => &["displayName", "mailNickname"],
         EntityKind::School => &["displayName"],
+        _ => &[],
     }
 }
 

@@ -198,8 +198,24 @@ fn missing_doc() -> WriteError {
 /// This process's turn for updating one entity.
 fn turn(tenant: &str, kind: EntityKind, id: &str) -> &'static Mutex<()> {
     static LOCKS: OnceLock<Vec<Mutex<()>>> = OnceLock::new();
-    let locks = LOCKS.get_or_init(|| (0..TURNS).map(|_| Mutex::new(())).collect());
-    let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one((tenant, kind, id));
+    stripe(&LOCKS, (tenant, kind, id))
+}
+
+/// This process's turn for changing the set of entities one container holds (a rule over
+/// the whole set, such as grading weights totalling 100, is checked and written while it
+/// is held). A lock set of its own: a holder goes on to take an entity's [`turn`], and the
+/// two must never be the same mutex.
+pub(crate) fn container_turn(tenant: &str, kind: EntityKind, id: &str) -> &'static Mutex<()> {
+    static LOCKS: OnceLock<Vec<Mutex<()>>> = OnceLock::new();
+    stripe(&LOCKS, (tenant, kind, id))
+}
+
+fn stripe(
+    locks: &'static OnceLock<Vec<Mutex<()>>>,
+    key: (&str, EntityKind, &str),
+) -> &'static Mutex<()> {
+    let locks = locks.get_or_init(|| (0..TURNS).map(|_| Mutex::new(())).collect());
+    let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
     &locks[(hash % TURNS as u64) as usize]
 }
 

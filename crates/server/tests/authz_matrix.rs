@@ -10,11 +10,16 @@ mod authz_support;
 mod common;
 
 use authz_support::oracle::expect;
-use authz_support::{callers, ref_target, snapshot, Fixture, Who};
+use authz_support::{
+    callers, category_body, grading_category_body, grading_scheme_body, ref_target, rubric_body,
+    scheme_url, snapshot, Fixture, Who,
+};
 use axum::http::Method;
 use common::{user_body, TestApp};
 use edugraph_edu::access::Op;
+use edugraph_edu::sets::{Action, Set, SetDef, Shape};
 use edugraph_server::http::graph::dispatch::{Pat, Verb, ROUTES};
+use edugraph_store::{Relation, UnitOfWork};
 use serde_json::{json, Value};
 
 fn method(verb: Verb) -> Method {
@@ -50,6 +55,7 @@ impl Writes {
         let renamed = json!({"displayName": format!("Renamed {n}")});
         let base = "/v1.0/education";
         match op {
+            Set(set, action) => self.prepare_set(t, f, set, action, pattern).await,
             CreateSchool => (
                 format!("{base}/schools"),
                 json!({"displayName": format!("W{n}")}),
@@ -123,9 +129,116 @@ impl Writes {
         }
     }
 
+    /// A write on a contained set: a create body, a change, a victim to delete (a fresh
+    /// entity, or a written singleton), or the default grading scheme reference put in
+    /// the state the write starts from.
+    async fn prepare_set(
+        &mut self,
+        t: &TestApp,
+        f: &Fixture,
+        set: Set,
+        action: Action,
+        pattern: &[Pat],
+    ) -> (String, Value) {
+        let n = self.n;
+        let path = f.read_path(pattern);
+        let def = SetDef::of(set);
+        let store = t.state.store();
+        let tenant = common::TENANT_A;
+        let body = |set| match set {
+            Set::AssignmentCategories => category_body(n),
+            Set::GradingCategories => grading_category_body(n, 0),
+            Set::GradingSchemes => grading_scheme_body(n),
+            Set::MeRubrics | Set::UserRubrics => rubric_body(n),
+            other => panic!("no create body for {other:?}"),
+        };
+        let scheme_link = (Relation::DefaultGradingScheme, &f.class, &f.grading_scheme);
+        match action {
+            Action::Create => (path, body(set)),
+            Action::Update => (
+                path,
+                match set {
+                    Set::AssignmentDefaults => json!({"dueTime": format!("22:{:02}:00", n % 60)}),
+                    Set::AssignmentSettings => {
+                        json!({"submissionAnimationDisabled": n.is_multiple_of(2)})
+                    }
+                    _ => json!({"displayName": format!("Renamed {n}")}),
+                },
+            ),
+            Action::Delete if def.shape == Shape::Singleton => {
+                if store
+                    .get_in(tenant, def.kind, &f.class, &f.class)
+                    .await
+                    .unwrap()
+                    .is_none()
+                {
+                    let default = def
+                        .rules
+                        .and_then(|r| r.default)
+                        .expect("a singleton's defaults");
+                    let work = UnitOfWork::new().create_in(def.kind, &f.class, default(&f.class));
+                    store.apply(tenant, &work).await.unwrap();
+                }
+                (path, Value::Null)
+            }
+            Action::Delete => {
+                let op = Op::Set(set, action);
+                let id = match self.victims.iter().find(|(o, _)| *o == op) {
+                    Some((_, id)) => id.clone(),
+                    None => {
+                        let (collection, _) = path.rsplit_once('/').expect("an item path");
+                        let collection =
+                            collection.replace("/me/", &format!("/users/{}/", f.teacher));
+                        let token = t.user_token(&f.teacher, &["EduAssignments.ReadWriteBasic"]);
+                        let mut victim = body(set);
+                        if set == Set::UserRubrics || set == Set::MeRubrics {
+                            victim["displayName"] = json!(format!("Victim {n}"));
+                        }
+                        let resp = t
+                            .call(Method::POST, &collection, &token, Some(&victim.to_string()))
+                            .await
+                            .expect(201);
+                        let id = resp.json()["id"].as_str().unwrap().to_string();
+                        self.victims.push((op, id.clone()));
+                        id
+                    }
+                };
+                let (collection, _) = path.rsplit_once('/').expect("an item path");
+                (format!("{collection}/{id}"), Value::Null)
+            }
+            Action::PutRef => {
+                let (rel, from, to) = scheme_link;
+                if store.has_link(tenant, rel, from, to).await.unwrap() {
+                    store.remove_link(tenant, rel, from, to).await.unwrap();
+                }
+                (
+                    path,
+                    json!({"@odata.id": scheme_url(&f.class, &f.grading_scheme)}),
+                )
+            }
+            Action::DeleteRef => (path, Value::Null),
+            other => panic!("{other:?} is not a write"),
+        }
+    }
+
     /// Puts a `$ref` write's link back as the fixture has it, so the reads that follow
     /// see the fixture unchanged.
     async fn restore(&self, t: &TestApp, f: &Fixture, op: Op) {
+        if let Op::Set(Set::DefaultGradingScheme, _) = op {
+            let store = t.state.store();
+            let (rel, from, to) = (Relation::DefaultGradingScheme, &f.class, &f.grading_scheme);
+            if !store
+                .has_link(common::TENANT_A, rel, from, to)
+                .await
+                .unwrap()
+            {
+                store
+                    .add_link(common::TENANT_A, rel, from, to)
+                    .await
+                    .unwrap();
+            }
+            return;
+        }
         let Some(r) = ref_target(op, f) else {
             return;
         };
@@ -165,7 +278,7 @@ async fn every_route_answers_every_caller_as_the_policy_table_says() {
     let mut checked = 0;
     let mut granted = 0;
     let mut seen = std::collections::BTreeSet::new();
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         for (verb, op) in route.methods {
             for caller in &callers {
                 let expected = expect(*op, *verb, route.pattern, &caller.who, &f);
@@ -221,7 +334,13 @@ async fn every_route_answers_every_caller_as_the_policy_table_says() {
                     if before == after {
                         failures.push(format!("{at}: {got} but nothing changed"));
                     }
-                    if matches!(op, Op::DeleteSchool | Op::DeleteClass | Op::DeleteUser) {
+                    if matches!(
+                        op,
+                        Op::DeleteSchool
+                            | Op::DeleteClass
+                            | Op::DeleteUser
+                            | Op::Set(_, Action::Delete)
+                    ) {
                         writes.deleted(*op);
                     }
                 } else if before != after {

@@ -21,7 +21,7 @@ pub(crate) fn unique_properties(kind: EntityKind) -> &'static [&'static str] {
     match kind {
         EntityKind::User => &["userPrincipalName", "mailNickname"],
         EntityKind::Class => &["mailNickname"],
-        EntityKind::School => &[],
+        _ => &[],
     }
 }
 
@@ -65,7 +65,19 @@ pub(crate) fn batch_rows(max_binds: usize, binds_per_row: usize) -> usize {
 pub(crate) const VERSION: &str =
     "SELECT version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 pub(crate) const RECORD_CHANGE: &str =
-    "INSERT INTO changes (tenant_id, entity_type, id, op) VALUES ($1, $2, $3, $4) RETURNING seq";
+    "INSERT INTO changes (tenant_id, entity_type, id, op, parent_id) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING seq";
+/// The container of a contained entity (no row for a top-level one).
+pub(crate) const PARENT: &str = "SELECT parent_id FROM entities \
+     WHERE tenant_id = $1 AND entity_type = $2 AND id = $3 AND parent_id IS NOT NULL";
+/// Everything contained in `$2`, however deep, as `type id parent` (ids never hold a
+/// space: the server makes them), the deepest first so children go before their
+/// containers.
+pub(crate) const DESCENDANTS: &str = "WITH RECURSIVE tree(entity_type, id, parent_id, depth) AS ( \
+     SELECT entity_type, id, parent_id, 1 FROM entities WHERE tenant_id = $1 AND parent_id = $2 \
+     UNION ALL SELECT e.entity_type, e.id, e.parent_id, t.depth + 1 FROM entities e \
+     JOIN tree t ON e.tenant_id = $1 AND e.parent_id = t.id WHERE t.depth < 16) \
+     SELECT entity_type || ' ' || id || ' ' || parent_id FROM tree ORDER BY depth DESC, entity_type, id";
 pub(crate) const SET_CHANGE_SEQ: &str =
     "UPDATE entities SET change_seq = $4 WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
 pub(crate) const DELETE_ENTITY: &str =
@@ -136,11 +148,17 @@ pub(crate) fn unique_check_sql(d: &dyn Dialect, prop: &str) -> Result<String> {
 /// Delta: each entity's latest change with `$3 < seq <= $4`, oldest first. A change is the
 /// latest when no later one for the same entity falls in the range; walking the range in
 /// seq order lets a page stop after `$5` rows instead of grouping the whole range.
-pub(crate) fn changes_sql(doc_column: &str) -> String {
+/// With `in_parent`, only the changes of entities contained in `$6`.
+pub(crate) fn changes_sql(doc_column: &str, in_parent: bool) -> String {
+    let parent = if in_parent {
+        "AND c.parent_id = $6 "
+    } else {
+        ""
+    };
     format!(
         "SELECT c.id, c.seq, {doc_column} FROM changes c \
          LEFT JOIN entities e ON e.tenant_id = c.tenant_id AND e.entity_type = c.entity_type AND e.id = c.id \
-         WHERE c.tenant_id = $1 AND c.entity_type = $2 AND c.seq > $3 AND c.seq <= $4 \
+         WHERE c.tenant_id = $1 AND c.entity_type = $2 AND c.seq > $3 AND c.seq <= $4 {parent}\
          AND NOT EXISTS (SELECT 1 FROM changes c2 WHERE c2.tenant_id = c.tenant_id \
              AND c2.entity_type = c.entity_type AND c2.id = c.id AND c2.seq > c.seq AND c2.seq <= $4) \
          ORDER BY c.seq LIMIT $5"

@@ -33,16 +33,50 @@ pub use unit::{Op, UnitOfWork};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The kinds of entity the store holds. Later issues add assignment kinds.
+/// The kinds of entity the store holds: the roster's top-level sets and the entities
+/// contained in them. A contained kind names its container ([`EntityKind::container`]); the
+/// store keeps each child's container id, lists children by container, and deletes a
+/// container with everything under it, however deep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntityKind {
     User,
     Class,
     School,
+    /// `educationCategory`, in a class (`assignmentCategories`).
+    Category,
+    /// `educationAssignmentDefaults`, the class's singleton (its id is the class's).
+    AssignmentDefaults,
+    /// `educationAssignmentSettings`, the class's singleton (its id is the class's).
+    AssignmentSettings,
+    /// `educationGradingCategory`, in a class (reached through its assignment settings).
+    GradingCategory,
+    /// `educationGradingScheme`, in a class (reached through its assignment settings).
+    GradingScheme,
+    /// `educationRubric`, owned by a user.
+    Rubric,
+    /// `educationAssignment`, in a class.
+    Assignment,
+    /// `educationSubmission`, in an assignment.
+    Submission,
+    /// `educationOutcome` (all its derived types), in a submission.
+    Outcome,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 3] = [EntityKind::User, EntityKind::Class, EntityKind::School];
+    pub const ALL: [EntityKind; 12] = [
+        EntityKind::User,
+        EntityKind::Class,
+        EntityKind::School,
+        EntityKind::Category,
+        EntityKind::AssignmentDefaults,
+        EntityKind::AssignmentSettings,
+        EntityKind::GradingCategory,
+        EntityKind::GradingScheme,
+        EntityKind::Rubric,
+        EntityKind::Assignment,
+        EntityKind::Submission,
+        EntityKind::Outcome,
+    ];
 
     /// The Graph type name, also the `entity_type` column value.
     pub fn type_name(self) -> &'static str {
@@ -50,7 +84,47 @@ impl EntityKind {
             EntityKind::User => "educationUser",
             EntityKind::Class => "educationClass",
             EntityKind::School => "educationSchool",
+            EntityKind::Category => "educationCategory",
+            EntityKind::AssignmentDefaults => "educationAssignmentDefaults",
+            EntityKind::AssignmentSettings => "educationAssignmentSettings",
+            EntityKind::GradingCategory => "educationGradingCategory",
+            EntityKind::GradingScheme => "educationGradingScheme",
+            EntityKind::Rubric => "educationRubric",
+            EntityKind::Assignment => "educationAssignment",
+            EntityKind::Submission => "educationSubmission",
+            EntityKind::Outcome => "educationOutcome",
         }
+    }
+
+    /// The kind whose entities contain this kind's, `None` for top-level sets.
+    pub fn container(self) -> Option<EntityKind> {
+        use EntityKind::*;
+        match self {
+            User | Class | School => None,
+            Category | AssignmentDefaults | AssignmentSettings | GradingCategory
+            | GradingScheme | Assignment => Some(Class),
+            Rubric => Some(User),
+            Submission => Some(Assignment),
+            Outcome => Some(Submission),
+        }
+    }
+
+    /// Whether entities of this kind can contain others (deleting one cascades).
+    pub fn contains_others(self) -> bool {
+        EntityKind::ALL.iter().any(|k| k.container() == Some(self))
+    }
+
+    /// The position in [`EntityKind::ALL`], for tables indexed by kind.
+    pub fn index(self) -> usize {
+        EntityKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or_default()
+    }
+
+    /// The kind whose `type_name` is `name`.
+    pub fn from_type_name(name: &str) -> Option<EntityKind> {
+        EntityKind::ALL.into_iter().find(|k| k.type_name() == name)
     }
 }
 
@@ -65,14 +139,17 @@ pub enum Relation {
     SchoolClasses,
     /// school → user.
     SchoolUsers,
+    /// class → grading scheme: the class's `assignmentSettings/defaultGradingScheme`.
+    DefaultGradingScheme,
 }
 
 impl Relation {
-    pub const ALL: [Relation; 4] = [
+    pub const ALL: [Relation; 5] = [
         Relation::ClassMembers,
         Relation::ClassTeachers,
         Relation::SchoolClasses,
         Relation::SchoolUsers,
+        Relation::DefaultGradingScheme,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +158,7 @@ impl Relation {
             Relation::ClassTeachers => "classTeachers",
             Relation::SchoolClasses => "schoolClasses",
             Relation::SchoolUsers => "schoolUsers",
+            Relation::DefaultGradingScheme => "defaultGradingScheme",
         }
     }
     /// Kinds at the two ends.
@@ -91,6 +169,7 @@ impl Relation {
             }
             Relation::SchoolClasses => (EntityKind::School, EntityKind::Class),
             Relation::SchoolUsers => (EntityKind::School, EntityKind::User),
+            Relation::DefaultGradingScheme => (EntityKind::Class, EntityKind::GradingScheme),
         }
     }
 }
@@ -106,6 +185,10 @@ pub enum Scope {
     Outgoing(Relation, String),
     /// The `from` ends of links `* → to_id` (classes of a user: `Incoming(ClassMembers, user)`).
     Incoming(Relation, String),
+    /// The entities contained in the entity with this id (a class's assignment categories).
+    /// Unlike the link scopes, an empty page says nothing about whether the container
+    /// exists: callers that need a 404 look it up.
+    Children(String),
 }
 
 /// One page of a listing. `filter` and `orderby` come bound from the OData layer; the
@@ -203,6 +286,38 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
 
     // --- entities ------------------------------------------------------------------
     async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>>;
+    /// Gets a contained entity under its container: `None` when there is no such entity
+    /// or it belongs to another container (a child asked for under the wrong parent is
+    /// not found).
+    async fn get_in(
+        &self,
+        tenant: &str,
+        kind: EntityKind,
+        parent: &str,
+        id: &str,
+    ) -> Result<Option<Doc>> {
+        // One listing of the container's children (an index range, never the whole kind).
+        let filter = Expr::Compare {
+            left: edugraph_odata::PropertyPath {
+                lambda: None,
+                segments: vec!["id".into()],
+                ty: edugraph_odata::EdmType::String,
+                collection: false,
+            },
+            op: edugraph_odata::CmpOp::Eq,
+            right: edugraph_odata::Literal::String(id.to_string()),
+        };
+        let query = ListQuery {
+            kind,
+            scope: Scope::Children(parent.to_string()),
+            filter: Some(&filter),
+            orderby: &[],
+            skip: 0,
+            limit: 1,
+            count: false,
+        };
+        Ok(self.list(tenant, &query).await?.items.pop())
+    }
     /// Fetches several entities by id (missing ids are skipped), in no particular order.
     async fn get_many(&self, tenant: &str, kind: EntityKind, ids: &[String]) -> Result<Vec<Doc>>;
     /// Applies every operation of `work` in one transaction, all or nothing, and returns
@@ -230,8 +345,9 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
         let work = UnitOfWork::new().update(kind, doc.clone(), version);
         single(self.apply(tenant, &work).await?)
     }
-    /// Deletes the entity and every link touching it (`NotFound` if absent); records the
-    /// deletion for delta, and a change of every class that lost a member or teacher.
+    /// Deletes the entity, everything contained in it (however deep) and every link
+    /// touching it (`NotFound` if absent); records each deletion for delta, and a change
+    /// of every class that lost a member or teacher.
     async fn delete(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
         let work = UnitOfWork::new().delete(kind, id, None);
         self.apply(tenant, &work).await.map(drop)
@@ -268,11 +384,13 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
     /// The newest change sequence number of the tenant (0 when nothing happened yet).
     async fn latest_seq(&self, tenant: &str) -> Result<i64>;
     /// Entities of `kind` changed with `after < seq <= upto`, one item per entity (its
-    /// latest change), ordered by that seq, at most `limit`.
+    /// latest change), ordered by that seq, at most `limit`; with `parent`, only the
+    /// entities contained in it (deletions included).
     async fn changes(
         &self,
         tenant: &str,
         kind: EntityKind,
+        parent: Option<&str>,
         after: i64,
         upto: i64,
         limit: u32,

@@ -9,8 +9,13 @@ use serde_json::Value;
 /// One write of a unit of work.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    /// Insert a new entity; `doc` holds its `"id"`.
-    Create { kind: EntityKind, doc: Value },
+    /// Insert a new entity; `doc` holds its `"id"`. A contained kind names its container
+    /// (`parent`), which must exist (`NotFound` otherwise).
+    Create {
+        kind: EntityKind,
+        doc: Value,
+        parent: Option<String>,
+    },
     /// Replace the document of an entity whose version is still `version`.
     Update {
         kind: EntityKind,
@@ -55,7 +60,20 @@ impl UnitOfWork {
     }
 
     pub fn create(self, kind: EntityKind, doc: Value) -> Self {
-        self.push(Op::Create { kind, doc })
+        self.push(Op::Create {
+            kind,
+            doc,
+            parent: None,
+        })
+    }
+
+    /// Creates an entity contained in `parent` (an entity of `kind.container()`).
+    pub fn create_in(self, kind: EntityKind, parent: &str, doc: Value) -> Self {
+        self.push(Op::Create {
+            kind,
+            doc,
+            parent: Some(parent.to_string()),
+        })
     }
 
     pub fn update(self, kind: EntityKind, doc: Value, version: i64) -> Self {
@@ -97,7 +115,7 @@ impl UnitOfWork {
     /// them when the outcome is unknown).
     pub fn touched(&self) -> impl Iterator<Item = (EntityKind, &str)> {
         self.ops.iter().filter_map(|op| match op {
-            Op::Create { kind, doc } | Op::Update { kind, doc, .. } => {
+            Op::Create { kind, doc, .. } | Op::Update { kind, doc, .. } => {
                 doc.get("id").and_then(Value::as_str).map(|id| (*kind, id))
             }
             Op::Delete { kind, id, .. } => Some((*kind, id.as_str())),

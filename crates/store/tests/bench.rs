@@ -253,7 +253,7 @@ async fn district_benchmark() {
     let (mut after, mut n) = (0, 0);
     loop {
         let page = s
-            .changes(TENANT, EntityKind::User, after, upto, 999)
+            .changes(TENANT, EntityKind::User, None, after, upto, 999)
             .await
             .unwrap();
         let Some(last) = page.last() else { break };

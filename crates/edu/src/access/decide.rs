@@ -164,8 +164,20 @@ pub fn check_class_role(rule: ClassRule, role: ClassRole, class_id: &str) -> Res
         ClassRule::Anyone | ClassRule::Members => "a member",
         ClassRule::Teachers => "a teacher",
         ClassRule::Students => "a student",
+        ClassRule::Owner => "the owner",
     };
     Err(Denied::Forbidden(format!(
         "The caller is not {needed} of class {class_id}."
+    )))
+}
+
+/// The owner rule: a delegated caller reaches only its own user's data by id (the
+/// path's first key). Applications are not subject to it.
+pub fn check_owner(caller_user: &str, user_id: &str) -> Result<(), Denied> {
+    if caller_user == user_id {
+        return Ok(());
+    }
+    Err(Denied::Forbidden(format!(
+        "A delegated caller may only reach its own data; user {user_id} is not the signed-in user."
     )))
 }

@@ -23,6 +23,7 @@
 
 use super::permission::{Family, Level, Need};
 use super::Op;
+use crate::sets::{Action, Set};
 
 /// Which callers reach the permission check at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub enum ClassRule {
     Teachers,
     /// Students of the class only.
     Students,
+    /// Not a class rule: the path's first key must be the delegated caller's own user id.
+    Owner,
 }
 
 impl ClassRule {
@@ -65,6 +68,8 @@ impl ClassRule {
             ClassRule::Members => role != ClassRole::Other,
             ClassRule::Teachers => role == ClassRole::Teacher,
             ClassRule::Students => role == ClassRole::Student,
+            // Decided on the caller's id, not a class role (`access::check_owner`).
+            ClassRule::Owner => false,
         }
     }
 }
@@ -137,6 +142,76 @@ const ME: Policy = Policy {
     ..READ
 };
 
+const fn assignments(level: Level) -> Option<Need> {
+    Some(Need::new(Family::EduAssignments, level))
+}
+
+/// Reads of a class's assignment setup (categories, defaults, settings): the class's
+/// members with a delegated token, any class with an application one.
+const CLASS_SETUP_READ: Policy = Policy {
+    delegated: assignments(Level::ReadBasic),
+    application: assignments(Level::ReadBasic),
+    class_rule: ClassRule::Members,
+    ..READ
+};
+/// Changes of a class's assignment setup: its teachers, delegated only (Appendix A lists
+/// no application permission).
+const CLASS_SETUP_WRITE: Policy = Policy {
+    delegated: assignments(Level::ReadWriteBasic),
+    application: None,
+    class_rule: ClassRule::Teachers,
+    ..READ
+};
+/// Grading categories and schemes: delegated only (BEHAVIOR §8.4, §8.5).
+const GRADING_READ: Policy = Policy {
+    application: None,
+    ..CLASS_SETUP_READ
+};
+/// The signed-in user's own rubrics.
+const MY_RUBRICS_READ: Policy = Policy {
+    access: Access::SignedInUser,
+    delegated: assignments(Level::ReadBasic),
+    application: None,
+    ..READ
+};
+const MY_RUBRICS_WRITE: Policy = Policy {
+    delegated: assignments(Level::ReadWriteBasic),
+    ..MY_RUBRICS_READ
+};
+/// A user's rubrics by id [inferred]: delegated callers reach only their own (the owner
+/// rule), applications any user's with the assignment permissions.
+const USER_RUBRICS_READ: Policy = Policy {
+    delegated: assignments(Level::ReadBasic),
+    application: assignments(Level::ReadBasic),
+    class_rule: ClassRule::Owner,
+    ..READ
+};
+const USER_RUBRICS_WRITE: Policy = Policy {
+    delegated: assignments(Level::ReadWriteBasic),
+    application: assignments(Level::ReadWriteBasic),
+    ..USER_RUBRICS_READ
+};
+
+/// The row of a contained set: one read and one write policy per set (an exhaustive
+/// match, so a set cannot be served without its row).
+fn set_policy(set: Set, action: Action) -> Policy {
+    let (read, write) = match set {
+        Set::AssignmentCategories | Set::AssignmentDefaults | Set::AssignmentSettings => {
+            (CLASS_SETUP_READ, CLASS_SETUP_WRITE)
+        }
+        Set::GradingCategories | Set::GradingSchemes | Set::DefaultGradingScheme => {
+            (GRADING_READ, CLASS_SETUP_WRITE)
+        }
+        Set::MeRubrics => (MY_RUBRICS_READ, MY_RUBRICS_WRITE),
+        Set::UserRubrics => (USER_RUBRICS_READ, USER_RUBRICS_WRITE),
+    };
+    if action.writes() {
+        write
+    } else {
+        read
+    }
+}
+
 /// The policy of every operation (an exhaustive match: an operation cannot exist
 /// without its row).
 pub fn policy(op: Op) -> Policy {
@@ -191,5 +266,6 @@ pub fn policy(op: Op) -> Policy {
             access: Access::SignedInUser,
             ..DIRECTORY_USER_READ
         },
+        Set(set, action) => set_policy(set, action),
     }
 }

@@ -36,6 +36,7 @@ fn body(kind: EntityKind) -> Value {
         EntityKind::User => user(),
         EntityKind::Class => json!({"displayName": "Maths", "mailNickname": "maths"}),
         EntityKind::School => json!({"displayName": "North"}),
+        other => panic!("not a roster kind: {other:?}"),
     }
 }
 fn create(kind: EntityKind, body: Value) -> Result<Prepared, RuleError> {

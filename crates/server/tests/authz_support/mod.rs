@@ -30,6 +30,12 @@ pub struct Fixture {
     pub admin: String,
     /// Every stored link, as `(relation, from, to)`.
     pub links: Vec<(Relation, String, String)>,
+    /// The class's assignment category, grading category (weight 100) and grading
+    /// scheme (its default), and the teacher's rubric.
+    pub category: String,
+    pub grading_category: String,
+    pub grading_scheme: String,
+    pub rubric: String,
 }
 
 impl Fixture {
@@ -45,6 +51,10 @@ impl Fixture {
             other_student: t.user("fx-ostudent", "student").await,
             admin: t.user("fx-admin", "none").await,
             links: Vec::new(),
+            category: String::new(),
+            grading_category: String::new(),
+            grading_scheme: String::new(),
+            rubric: String::new(),
         };
         use Relation::*;
         let links = [
@@ -68,6 +78,7 @@ impl Fixture {
                 ClassTeachers => ("classes", "teachers", "users"),
                 SchoolClasses => ("schools", "classes", "classes"),
                 SchoolUsers => ("schools", "users", "users"),
+                DefaultGradingScheme => unreachable!("not a roster link"),
             };
             t.link(
                 &format!("/v1.0/education/{set}/{from}/{nav}"),
@@ -76,6 +87,46 @@ impl Fixture {
             .await;
         }
         f.links = links;
+        // The class's assignment setup, made by its teacher.
+        let teacher = t.user_token(&f.teacher, &["EduAssignments.ReadWriteBasic"]);
+        let class = format!("/v1.0/education/classes/{}", f.class);
+        let make = |path: String, body: serde_json::Value| {
+            let teacher = teacher.clone();
+            async move {
+                let body = body.to_string();
+                let resp = t
+                    .call(axum::http::Method::POST, &path, &teacher, Some(&body))
+                    .await;
+                resp.expect(201).json()["id"].as_str().unwrap().to_string()
+            }
+        };
+        f.category = make(format!("{class}/assignmentCategories"), category_body(0)).await;
+        f.grading_category = make(
+            format!("{class}/assignmentSettings/gradingCategories"),
+            grading_category_body(0, 100),
+        )
+        .await;
+        f.grading_scheme = make(
+            format!("{class}/assignmentSettings/gradingSchemes"),
+            grading_scheme_body(0),
+        )
+        .await;
+        f.rubric = make("/v1.0/education/me/rubrics".into(), rubric_body(0)).await;
+        let url = scheme_url(&f.class, &f.grading_scheme);
+        let body = serde_json::json!({ "@odata.id": url }).to_string();
+        t.call(
+            axum::http::Method::PUT,
+            &format!("{class}/assignmentSettings/defaultGradingScheme/$ref"),
+            &teacher,
+            Some(&body),
+        )
+        .await
+        .expect(204);
+        f.links.push((
+            DefaultGradingScheme,
+            f.class.clone(),
+            f.grading_scheme.clone(),
+        ));
         f
     }
 
@@ -112,6 +163,10 @@ impl Fixture {
                     "schools" => &self.school,
                     "classes" | "taughtClasses" => &self.class,
                     "users" => &self.teacher,
+                    "assignmentCategories" => &self.category,
+                    "gradingCategories" => &self.grading_category,
+                    "gradingSchemes" => &self.grading_scheme,
+                    "rubrics" => &self.rubric,
                     other => panic!("no fixture key after '{other}'"),
                 }),
                 Pat::Ref => out.push_str("$ref"),
@@ -171,6 +226,16 @@ pub fn callers(t: &TestApp, f: &Fixture) -> Vec<Caller> {
         app("app without roles", TENANT_A, &[]),
         app("app with an unrelated role", TENANT_A, &["User.Read.All"]),
         app("app ReadBasic.All", TENANT_A, &["EduRoster.ReadBasic.All"]),
+        app(
+            "app EduAssignments.ReadBasic.All",
+            TENANT_A,
+            &["EduAssignments.ReadBasic.All"],
+        ),
+        app(
+            "app EduAssignments.ReadWriteBasic.All",
+            TENANT_A,
+            &["EduAssignments.ReadWriteBasic.All"],
+        ),
         app("app Read.All", TENANT_A, &["EduRoster.Read.All"]),
         app("app ReadWrite.All", TENANT_A, &["EduRoster.ReadWrite.All"]),
         app(
@@ -232,6 +297,26 @@ pub fn callers(t: &TestApp, f: &Fixture) -> Vec<Caller> {
             &f.student,
             &["User.Read", "Directory.Read.All"],
         ),
+        user(
+            "teacher of the class, assignments",
+            &f.teacher,
+            &["EduAssignments.ReadWriteBasic"],
+        ),
+        user(
+            "student of the class, assignments",
+            &f.student,
+            &["EduAssignments.ReadWriteBasic"],
+        ),
+        user(
+            "teacher of another class, assignments",
+            &f.other_teacher,
+            &["EduAssignments.ReadWrite"],
+        ),
+        user(
+            "another student, assignments read",
+            &f.other_student,
+            &["EduAssignments.ReadBasic"],
+        ),
     ];
     list.into_iter()
         .map(|(label, who)| {
@@ -268,6 +353,7 @@ pub async fn snapshot(t: &TestApp, f: &Fixture) -> Snapshot {
     for u in f.users() {
         pairs.push((Relation::SchoolUsers, &f.school, u));
     }
+    pairs.push((Relation::DefaultGradingScheme, &f.class, &f.grading_scheme));
     let mut links = BTreeSet::new();
     for (relation, from, to) in pairs {
         if store.has_link(TENANT_A, relation, from, to).await.unwrap() {
@@ -343,4 +429,47 @@ pub fn ref_target(op: Op, f: &Fixture) -> Option<RefTarget> {
         nav,
         target_set,
     })
+}
+
+/// Bodies of the contained sets' creates, distinct by `n`.
+pub fn category_body(n: u32) -> serde_json::Value {
+    serde_json::json!({"displayName": format!("Category {n}")})
+}
+
+pub fn grading_category_body(n: u32, weight: u32) -> serde_json::Value {
+    serde_json::json!({"displayName": format!("Grading {n}"), "percentageWeight": weight})
+}
+
+pub fn grading_scheme_body(n: u32) -> serde_json::Value {
+    serde_json::json!({
+        "displayName": format!("Scheme {n}"),
+        "hidePointsDuringGrading": false,
+        "grades": [
+            {"displayName": "Pass", "minPercentage": 60, "defaultPercentage": 100},
+            {"displayName": "Fail", "minPercentage": 0, "defaultPercentage": 0}
+        ]
+    })
+}
+
+pub fn rubric_body(n: u32) -> serde_json::Value {
+    let text = |s: &str| serde_json::json!({"content": s, "contentType": "text"});
+    serde_json::json!({
+        "displayName": format!("Rubric {n}"),
+        "description": text("A rubric"),
+        "levels": [
+            {"displayName": "Good", "description": text("good")},
+            {"displayName": "Poor", "description": text("poor")}
+        ],
+        "qualities": [{
+            "description": text("Argument"),
+            "criteria": [{"description": text("Clear")}, {"description": text("Unclear")}]
+        }]
+    })
+}
+
+/// The `@odata.id` of one of a class's grading schemes.
+pub fn scheme_url(class: &str, scheme: &str) -> String {
+    format!(
+        "https://graph.microsoft.com/v1.0/education/classes/{class}/assignmentSettings/gradingSchemes/{scheme}"
+    )
 }

@@ -49,7 +49,7 @@ pub fn success(verb: Verb, pattern: &[Pat]) -> u16 {
     match verb {
         Verb::Get | Verb::Patch => 200,
         Verb::Delete => 204,
-        Verb::Post if pattern.last() == Some(&Pat::Ref) => 204,
+        Verb::Post | Verb::Put if pattern.last() == Some(&Pat::Ref) => 204,
         Verb::Post | Verb::Put => 201,
     }
 }
@@ -118,7 +118,12 @@ pub fn expect(op: Op, verb: Verb, pattern: &[Pat], who: &Who, f: &Fixture) -> Ex
             if !me_item_visible(pattern, id, f) {
                 return status(404);
             }
-            if p.class_rule != ClassRule::Anyone {
+            if p.class_rule == ClassRule::Owner {
+                // `/education/users/{id}/...` with the fixture's teacher as the id.
+                if *id != f.teacher {
+                    return forbidden(&["its own data"]);
+                }
+            } else if p.class_rule != ClassRule::Anyone {
                 let class = class_in_path(pattern, f).expect("a class rule needs a class");
                 let teacher = f.linked(Relation::ClassTeachers, class, id);
                 let member = f.linked(Relation::ClassMembers, class, id);
@@ -127,6 +132,7 @@ pub fn expect(op: Op, verb: Verb, pattern: &[Pat], who: &Who, f: &Fixture) -> Ex
                     ClassRule::Members => teacher || member,
                     ClassRule::Teachers => teacher,
                     ClassRule::Students => member && !teacher,
+                    ClassRule::Owner => unreachable!("decided above"),
                 };
                 if !allowed {
                     let role = match p.class_rule {
@@ -155,6 +161,8 @@ fn me_item_visible(pattern: &[Pat], user: &str, f: &Fixture) -> bool {
             "classes" => f.linked(Relation::ClassMembers, &f.class, user),
             "taughtClasses" => f.linked(Relation::ClassTeachers, &f.class, user),
             "schools" => f.linked(Relation::SchoolUsers, &f.school, user),
+            // The fixture's rubrics belong to the class's teacher.
+            "rubrics" => user == f.teacher,
             other => panic!("no fixture rule for /me/{other}/{{id}}"),
         },
         _ => true,

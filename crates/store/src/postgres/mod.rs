@@ -23,6 +23,8 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use std::time::Duration;
 
+crate::sql::shared_reads!(PgStore);
+
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 const GET: &str =
@@ -30,7 +32,8 @@ const GET: &str =
 
 pub(crate) struct PgStore {
     pool: PgPool,
-    changes_sql: String,
+    /// Delta statements: over a whole kind, and over one container's children.
+    changes_sql: [String; 2],
     /// When bulk loads last refreshed the planner's statistics.
     growth: std::sync::Mutex<bulk::Growth>,
 }
@@ -55,7 +58,7 @@ impl PgStore {
         schema_version::log_upgrade(&found, &MIGRATOR, "database");
         Ok(PgStore {
             pool,
-            changes_sql: changes_sql(PgDialect.doc_column()),
+            changes_sql: [false, true].map(|p| changes_sql(PgDialect.doc_column(), p)),
             growth: Default::default(),
         })
     }
@@ -265,22 +268,13 @@ impl Store for PgStore {
         &self,
         tenant: &str,
         kind: EntityKind,
+        parent: Option<&str>,
         after: i64,
         upto: i64,
         limit: u32,
     ) -> Result<Vec<DeltaItem>> {
-        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(&self.changes_sql)
-            .bind(tenant)
-            .bind(kind.type_name())
-            .bind(after)
-            .bind(upto)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, seq, doc)| DeltaItem { id, seq, doc })
-            .collect())
+        self.read_changes(tenant, kind, parent, (after, upto), limit)
+            .await
     }
 
     async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>> {

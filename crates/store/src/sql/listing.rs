@@ -27,6 +27,8 @@ pub(crate) fn build(
     // Scoped listings are driven by the links; only whole-kind listings pick an index.
     let index = match q.scope {
         Scope::All => q.filter.and_then(selective_index),
+        // A container's few children, not a walk over every entity of the kind.
+        Scope::Children(_) => Some("entities_parent"),
         _ => None,
     };
     let from = d.entities(index);
@@ -50,6 +52,7 @@ pub(crate) fn build(
             out.sql(" JOIN links l ON l.from_id = e.id");
             (Some((rel, rel.ends().1, "l.to_id", to)), "l.from_id")
         }
+        Scope::Children(_) => (None, "e.id"),
     };
     out.sql(" WHERE e.tenant_id = ");
     out.bind(Bind::Text(tenant.to_string()));
@@ -72,6 +75,10 @@ pub(crate) fn build(
         out.sql(" AND s.id = ");
         out.bind(Bind::Text(end_id.clone()));
         out.sql(")");
+    }
+    if let Scope::Children(parent) = &q.scope {
+        out.sql(" AND e.parent_id = ");
+        out.bind(Bind::Text(parent.clone()));
     }
     if let Some(filter) = q.filter {
         out.sql(" AND ");

@@ -18,6 +18,8 @@ use serde_json::Value;
 pub(crate) enum Arg<'a> {
     Text(&'a str),
     Int(i64),
+    /// A NULL text.
+    Null,
 }
 
 /// The three statement shapes writes need, over an open write transaction.
@@ -70,6 +72,7 @@ macro_rules! bind {
             q = match *arg {
                 $crate::sql::write::Arg::Text(v) => q.bind(v),
                 $crate::sql::write::Arg::Int(v) => q.bind(v),
+                $crate::sql::write::Arg::Null => q.bind(None::<&str>),
             };
         }
         q
@@ -89,9 +92,12 @@ pub(crate) async fn apply(
     let mut docs = Vec::new();
     for op in &work.ops {
         match op {
-            Op::Create { kind, doc } => docs.push(put(tx, d, tenant, *kind, doc, None).await?),
+            Op::Create { kind, doc, parent } => {
+                let parent = parent.as_deref();
+                docs.push(put(tx, d, tenant, *kind, doc, New(parent)).await?)
+            }
             Op::Update { kind, doc, version } => {
-                docs.push(put(tx, d, tenant, *kind, doc, Some(*version)).await?)
+                docs.push(put(tx, d, tenant, *kind, doc, Replace(*version)).await?)
             }
             Op::Delete { kind, id, version } => delete(tx, tenant, *kind, id, *version).await?,
             Op::Link { relation, from, to } => link(tx, tenant, *relation, from, to).await?,
@@ -129,44 +135,61 @@ fn check_version(current: Option<i64>, expected: Option<i64>) -> Result<()> {
     }
 }
 
-/// A create (`version` `None`) or a compare-and-swap update of the version read.
+/// What a [`put`] writes: a new entity (in its container, if any) or a new document of
+/// the version read.
+#[derive(Clone, Copy)]
+enum Put<'a> {
+    New(Option<&'a str>),
+    Replace(i64),
+}
+use Put::{New, Replace};
+
+/// A create or a compare-and-swap update of the version read.
 async fn put(
     tx: &mut dyn Tx,
     d: &dyn Dialect,
     tenant: &str,
     kind: EntityKind,
     doc: &Value,
-    version: Option<i64>,
+    how: Put<'_>,
 ) -> Result<Doc> {
     let id = doc_id(doc)?;
     let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
     let current = version_of(tx, tenant, kind, id).await?;
-    match version {
-        None if current.is_some() => return Err(StoreError::Conflict("id".into())),
-        None => {}
-        Some(_) => check_version(current, version)?,
-    }
+    let parent = match how {
+        New(_) if current.is_some() => return Err(StoreError::Conflict("id".into())),
+        New(parent) => {
+            check_container(tx, tenant, kind, parent).await?;
+            parent.map(str::to_string)
+        }
+        Replace(version) => {
+            check_version(current, Some(version))?;
+            parent_of(tx, tenant, kind, id).await?
+        }
+    };
     check_unique(tx, d, tenant, kind, doc, id).await?;
-    let seq = record_change(tx, tenant, kind, id, "upsert").await?;
+    let seq = record_change(tx, tenant, kind, id, "upsert", parent.as_deref()).await?;
     let ty = kind.type_name();
-    let new_version = match version {
-        None => {
+    let new_version = match how {
+        New(parent) => {
             let sql = format!(
-                "INSERT INTO entities (tenant_id, entity_type, id, doc, change_seq) \
-                 VALUES ($1, $2, $3, {}, $4)",
+                "INSERT INTO entities (tenant_id, entity_type, id, doc, change_seq, parent_id) \
+                 VALUES ($1, $2, $3, {}, $4, $6)",
                 d.doc_param("$5")
             );
+            let parent = parent.map_or(Arg::Null, Arg::Text);
             let args = [
                 Arg::Text(tenant),
                 Arg::Text(ty),
                 Arg::Text(id),
                 Arg::Int(seq),
                 Arg::Text(&json),
+                parent,
             ];
             tx.execute(&sql, &args).await?;
             1
         }
-        Some(version) => {
+        Replace(version) => {
             let sql = format!(
                 "UPDATE entities SET doc = {}, version = version + 1, modified_at = {}, \
                  change_seq = $4 WHERE tenant_id = $1 AND entity_type = $2 AND id = $3 \
@@ -203,6 +226,25 @@ async fn delete(
     version: Option<i64>,
 ) -> Result<()> {
     check_version(version_of(tx, tenant, kind, id).await?, version)?;
+    // What the entity contains goes first, deepest last in the list but all in this
+    // transaction; each deletion is recorded with its container so delta reports it.
+    if kind.contains_others() {
+        let args = [Arg::Text(tenant), Arg::Text(id)];
+        for row in tx.texts(common::DESCENDANTS, &args).await? {
+            let mut parts = row.splitn(3, ' ');
+            let (Some(ty), Some(child), Some(parent)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(other("a contained entity row is malformed"));
+            };
+            let child_kind = EntityKind::from_type_name(ty)
+                .ok_or_else(|| other(format!("unknown contained entity type {ty}")))?;
+            let args = [Arg::Text(tenant), Arg::Text(ty), Arg::Text(child)];
+            tx.execute(common::DELETE_ENTITY, &args).await?;
+            drop_links(tx, tenant, child_kind, child).await?;
+            record_change(tx, tenant, child_kind, child, "delete", Some(parent)).await?;
+        }
+    }
+    let parent = parent_of(tx, tenant, kind, id).await?;
     let ty = kind.type_name();
     // Classes that lose a member or teacher change too; find them before the links go.
     let classes = if kind == EntityKind::User {
@@ -213,6 +255,20 @@ async fn delete(
     };
     let args = [Arg::Text(tenant), Arg::Text(ty), Arg::Text(id)];
     tx.execute(common::DELETE_ENTITY, &args).await?;
+    drop_links(tx, tenant, kind, id).await?;
+    if kind == EntityKind::User {
+        let args = [Arg::Text(tenant), Arg::Text(id)];
+        tx.execute(common::DELETE_SECRETS_OF, &args).await?;
+    }
+    record_change(tx, tenant, kind, id, "delete", parent.as_deref()).await?;
+    for class in &classes {
+        touch(tx, tenant, EntityKind::Class, class).await?;
+    }
+    Ok(())
+}
+
+/// Deletes every link from or to a deleted entity.
+async fn drop_links(tx: &mut dyn Tx, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
     let (from, to) = relations_touching(kind);
     for (sql, relations) in [
         (common::DELETE_LINKS_FROM, from),
@@ -223,15 +279,47 @@ async fn delete(
             tx.execute(sql, &args).await?;
         }
     }
-    if kind == EntityKind::User {
-        let args = [Arg::Text(tenant), Arg::Text(id)];
-        tx.execute(common::DELETE_SECRETS_OF, &args).await?;
-    }
-    record_change(tx, tenant, kind, id, "delete").await?;
-    for class in &classes {
-        touch(tx, tenant, EntityKind::Class, class).await?;
-    }
     Ok(())
+}
+
+/// `NotFound` unless a contained kind is created in an existing container (and a
+/// top-level kind in none).
+async fn check_container(
+    tx: &mut dyn Tx,
+    tenant: &str,
+    kind: EntityKind,
+    parent: Option<&str>,
+) -> Result<()> {
+    match (kind.container(), parent) {
+        (None, None) => Ok(()),
+        (Some(container), Some(parent)) => match version_of(tx, tenant, container, parent).await? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NotFound),
+        },
+        (Some(_), None) => Err(other(format!(
+            "a {} is created in a container",
+            kind.type_name()
+        ))),
+        (None, Some(_)) => Err(other(format!("a {} has no container", kind.type_name()))),
+    }
+}
+
+/// The container of an existing entity (`None` for top-level kinds).
+async fn parent_of(
+    tx: &mut dyn Tx,
+    tenant: &str,
+    kind: EntityKind,
+    id: &str,
+) -> Result<Option<String>> {
+    if kind.container().is_none() {
+        return Ok(None);
+    }
+    let args = [
+        Arg::Text(tenant),
+        Arg::Text(kind.type_name()),
+        Arg::Text(id),
+    ];
+    Ok(tx.texts(common::PARENT, &args).await?.into_iter().next())
 }
 
 async fn link(tx: &mut dyn Tx, tenant: &str, rel: Relation, from: &str, to: &str) -> Result<()> {
@@ -304,12 +392,14 @@ async fn record_change(
     kind: EntityKind,
     id: &str,
     op: &str,
+    parent: Option<&str>,
 ) -> Result<i64> {
     let args = [
         Arg::Text(tenant),
         Arg::Text(kind.type_name()),
         Arg::Text(id),
         Arg::Text(op),
+        parent.map_or(Arg::Null, Arg::Text),
     ];
     tx.int(common::RECORD_CHANGE, &args)
         .await?
@@ -319,7 +409,7 @@ async fn record_change(
 /// Records a change of an entity whose document stayed the same (a class whose roster
 /// changed), so that delta reports it.
 async fn touch(tx: &mut dyn Tx, tenant: &str, kind: EntityKind, id: &str) -> Result<()> {
-    let seq = record_change(tx, tenant, kind, id, "upsert").await?;
+    let seq = record_change(tx, tenant, kind, id, "upsert", None).await?;
     let args = [
         Arg::Text(tenant),
         Arg::Text(kind.type_name()),

@@ -31,6 +31,8 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 
+crate::sql::shared_reads!(SqliteStore);
+
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 const GET: &str =
@@ -46,7 +48,8 @@ pub(crate) struct SqliteStore {
     /// sleeps and polls. (Other processes, e.g. `edugraph token`, still meet the busy
     /// timeout.)
     writer: Mutex<()>,
-    changes_sql: String,
+    /// Delta statements: over a whole kind, and over one container's children.
+    changes_sql: [String; 2],
 }
 
 /// A write transaction together with this process's writer turn.
@@ -115,7 +118,7 @@ impl SqliteStore {
             pool,
             cache: DocCache::new(CACHE_BYTES),
             writer: Mutex::new(()),
-            changes_sql: changes_sql(SqliteDialect.doc_column()),
+            changes_sql: [false, true].map(|p| changes_sql(SqliteDialect.doc_column(), p)),
         })
     }
 
@@ -146,6 +149,8 @@ impl SqliteStore {
                             .put(tenant, *kind, &doc.id, &doc.json, doc.version);
                     }
                 }
+                // What a container held went with it, unnamed in the unit: start afresh.
+                Op::Delete { kind, .. } if kind.contains_others() => self.cache.clear(),
                 Op::Delete { kind, id, .. } => self.cache.invalidate(tenant, *kind, id),
                 _ => {}
             }
@@ -364,22 +369,13 @@ impl Store for SqliteStore {
         &self,
         tenant: &str,
         kind: EntityKind,
+        parent: Option<&str>,
         after: i64,
         upto: i64,
         limit: u32,
     ) -> Result<Vec<DeltaItem>> {
-        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(&self.changes_sql)
-            .bind(tenant)
-            .bind(kind.type_name())
-            .bind(after)
-            .bind(upto)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, seq, doc)| DeltaItem { id, seq, doc })
-            .collect())
+        self.read_changes(tenant, kind, parent, (after, upto), limit)
+            .await
     }
 
     async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>> {

@@ -158,10 +158,28 @@ async fn uniqueness_checks_probe_the_unique_indexes() {
 #[tokio::test]
 async fn delta_uses_the_change_indexes() {
     let s = store().await;
-    let p = plan(&s, raw(&s.changes_sql)).await;
+    let p = plan(&s, raw(&s.changes_sql[0])).await;
     assert!(
         p.contains("USING INDEX changes_kind") || p.contains("USING COVERING INDEX changes_kind"),
         "{p}"
     );
     assert!(p.contains("changes_entity"), "{p}");
+    // Over one container's children: the container's index.
+    let p = plan(&s, raw(&s.changes_sql[1])).await;
+    assert!(p.contains("changes_parent"), "{p}");
+}
+
+#[tokio::test]
+async fn children_use_the_parent_index() {
+    let s = store().await;
+    let q = query(Scope::Children("c".into()), None);
+    let p = plan(
+        &s,
+        list_plan_sql(&ListQuery {
+            kind: EntityKind::Category,
+            ..q
+        }),
+    )
+    .await;
+    assert!(p.contains("entities_parent"), "{p}");
 }

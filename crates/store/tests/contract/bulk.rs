@@ -57,13 +57,13 @@ pub async fn bulk_load_then_query(s: &dyn Store, t: &str) {
     // Every entity has a change; the log pages like any other.
     let upto = s.latest_seq(t).await.unwrap();
     let users = s
-        .changes(t, EntityKind::User, 0, upto, 20_000)
+        .changes(t, EntityKind::User, None, 0, upto, 20_000)
         .await
         .unwrap();
     assert_eq!(users.len(), 12_000);
     assert!(users.windows(2).all(|w| w[0].seq < w[1].seq));
     assert_eq!(
-        s.changes(t, EntityKind::School, 0, upto, 10)
+        s.changes(t, EntityKind::School, None, 0, upto, 10)
             .await
             .unwrap()
             .len(),
@@ -84,6 +84,7 @@ pub async fn bulk_load_then_query(s: &dyn Store, t: &str) {
         .changes(
             t,
             EntityKind::Class,
+            None,
             upto,
             s.latest_seq(t).await.unwrap(),
             10,
@@ -126,14 +127,14 @@ pub async fn bulk_load_is_all_or_nothing(s: &dyn Store, t: &str) {
     assert!(s.get(t, EntityKind::School, "s").await.unwrap().is_none());
     let upto = s.latest_seq(t).await.unwrap();
     assert_eq!(
-        s.changes(t, EntityKind::User, 0, upto, 10)
+        s.changes(t, EntityKind::User, None, 0, upto, 10)
             .await
             .unwrap()
             .len(),
         1
     );
     assert!(s
-        .changes(t, EntityKind::School, 0, upto, 10)
+        .changes(t, EntityKind::School, None, 0, upto, 10)
         .await
         .unwrap()
         .is_empty());
@@ -187,14 +188,14 @@ pub async fn bulk_load_batches_loads_every_batch(s: &dyn Store, t: &str) {
     // One change per entity, with increasing sequence numbers.
     let upto = s.latest_seq(t).await.unwrap();
     let users = s
-        .changes(t, EntityKind::User, 0, upto, 20_000)
+        .changes(t, EntityKind::User, None, 0, upto, 20_000)
         .await
         .unwrap();
     assert_eq!(users.len(), 18_000);
     assert!(users.windows(2).all(|w| w[0].seq < w[1].seq));
     assert!(users.iter().all(|c| c.doc.is_some()));
     assert_eq!(
-        s.changes(t, EntityKind::School, 0, upto, 10)
+        s.changes(t, EntityKind::School, None, 0, upto, 10)
             .await
             .unwrap()
             .len(),

@@ -6,7 +6,7 @@ use serde_json::json;
 
 async fn delta(s: &dyn Store, t: &str, kind: EntityKind, after: i64) -> Vec<DeltaItem> {
     let upto = s.latest_seq(t).await.unwrap();
-    s.changes(t, kind, after, upto, 1000).await.unwrap()
+    s.changes(t, kind, None, after, upto, 1000).await.unwrap()
 }
 
 fn ids(items: &[DeltaItem]) -> Vec<&str> {
@@ -102,11 +102,14 @@ pub async fn sequences_and_deletions(s: &dyn Store, t: &str) {
     .await
     .unwrap();
     assert!(s
-        .changes(t, EntityKind::User, upto, upto, 100)
+        .changes(t, EntityKind::User, None, upto, upto, 100)
         .await
         .unwrap()
         .is_empty());
-    let bounded = s.changes(t, EntityKind::User, 0, upto, 100).await.unwrap();
+    let bounded = s
+        .changes(t, EntityKind::User, None, 0, upto, 100)
+        .await
+        .unwrap();
     assert!(bounded.iter().all(|i| i.seq <= upto));
     // b appears at its last change inside the range (with its current document) and again
     // in the next range.
@@ -115,6 +118,7 @@ pub async fn sequences_and_deletions(s: &dyn Store, t: &str) {
         .changes(
             t,
             EntityKind::User,
+            None,
             upto,
             s.latest_seq(t).await.unwrap(),
             100,
@@ -204,7 +208,7 @@ pub async fn paging_through_changes(s: &dyn Store, t: &str) {
     let mut seen = Vec::new();
     loop {
         let page = s
-            .changes(t, EntityKind::User, after, upto, 3)
+            .changes(t, EntityKind::User, None, after, upto, 3)
             .await
             .unwrap();
         if page.is_empty() {

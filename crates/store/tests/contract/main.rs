@@ -6,6 +6,7 @@
 //! server-wide rows (tenants, signing keys) are looked up by their own random ids.
 
 mod bulk;
+mod containment;
 mod crud;
 mod delta;
 mod filters;
@@ -70,6 +71,11 @@ contract! {
     units::racing_read_merge_writes_all_land,
     units::a_failed_unit_of_work_leaves_nothing,
     units::documents_come_back_as_written,
+    containment::children_live_under_their_container,
+    containment::children_need_an_existing_container,
+    containment::deleting_a_container_deletes_everything_under_it,
+    containment::a_cascade_is_one_transaction,
+    containment::delta_of_one_container,
 }
 
 #[tokio::test]

@@ -40,7 +40,7 @@ pub async fn tenants_are_isolated(s: &dyn Store, a: &str) {
         .unwrap());
     assert_eq!(s.latest_seq(&b).await.unwrap(), 0);
     assert!(s
-        .changes(&b, EntityKind::User, 0, i64::MAX, 100)
+        .changes(&b, EntityKind::User, None, 0, i64::MAX, 100)
         .await
         .unwrap()
         .is_empty());
@@ -205,7 +205,7 @@ pub async fn clear_tenant_removes_everything_of_the_tenant_only(s: &dyn Store, t
         .unwrap());
     assert!(s.password_hash(t, "u1").await.unwrap().is_none());
     assert!(s
-        .changes(t, EntityKind::User, 0, i64::MAX, 10)
+        .changes(t, EntityKind::User, None, 0, i64::MAX, 10)
         .await
         .unwrap()
         .is_empty());

@@ -150,7 +150,7 @@ pub async fn documents_come_back_as_written(s: &dyn Store, t: &str) {
     let page = s.list(t, &all(U)).await.unwrap();
     assert_eq!(page.items[0].json, want);
     assert_eq!(page.items[0].version, 1);
-    let changes = s.changes(t, U, 0, i64::MAX, 10).await.unwrap();
+    let changes = s.changes(t, U, None, 0, i64::MAX, 10).await.unwrap();
     assert_eq!(changes[0].doc.as_deref(), Some(want.as_str()));
     // An update keeps the order it is given, too.
     let mut changed = doc.clone();

@@ -77,7 +77,7 @@ pub async fn count(ctx: &Ctx, kind: EntityKind, scope: Scope) -> ApiResult<Respo
     count_with(ctx, &opts, kind, scope).await
 }
 
-async fn count_with(
+pub(super) async fn count_with(
     ctx: &Ctx,
     opts: &QueryOptions,
     kind: EntityKind,
@@ -192,7 +192,7 @@ pub fn window(ctx: &Ctx, opts: &QueryOptions) -> ApiResult<(u64, u32, Option<u32
 }
 
 /// The response, and whether the page held any item.
-async fn list(
+pub(super) async fn list(
     ctx: &Ctx,
     opts: &QueryOptions,
     kind: EntityKind,

@@ -189,6 +189,8 @@ pub fn set_name(kind: EntityKind) -> &'static str {
         EntityKind::User => "users",
         EntityKind::Class => "classes",
         EntityKind::School => "schools",
+        // Contained kinds have no top-level set; their paths come from the catalog.
+        other => other.type_name(),
     }
 }
 

@@ -22,6 +22,12 @@ use crate::error::{ApiError, ApiResult};
 const DROP: &[&str] = &["skiptoken", "deltatoken"];
 
 pub async fn delta(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
+    delta_in(ctx, kind, None).await
+}
+
+/// `delta()` over the entities of `kind`, or over those contained in `parent` (a class's
+/// assignment categories).
+pub async fn delta_in(ctx: &Ctx, kind: EntityKind, parent: Option<&str>) -> ApiResult<Response> {
     let opts = ctx.query(kind)?;
     refuse_unsupported(&opts)?;
     let (limit, applied) = page_size(opts.top, &ctx.prefs)?;
@@ -67,9 +73,11 @@ pub async fn delta(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
     let view = View::new(ctx, kind, opts.select.as_deref());
     let (items, next) = match start {
         Round::Listing { snapshot, after_id } => {
-            listing(ctx, kind, &view, limit, snapshot, after_id).await?
+            listing(ctx, kind, parent, &view, limit, snapshot, after_id).await?
         }
-        Round::Changes { upto, after } => changes(ctx, kind, &view, limit, upto, after).await?,
+        Round::Changes { upto, after } => {
+            changes(ctx, kind, parent, &view, limit, upto, after).await?
+        }
     };
     let (next_link, delta_link) = match next {
         Next::Page(token) => (Some(link(ctx, DROP, "$skiptoken", &token.encode())), None),
@@ -130,6 +138,7 @@ fn refuse_unsupported(opts: &QueryOptions) -> ApiResult<()> {
 async fn listing(
     ctx: &Ctx,
     kind: EntityKind,
+    parent: Option<&str>,
     view: &View<'_>,
     limit: u32,
     snapshot: i64,
@@ -147,7 +156,7 @@ async fn listing(
     });
     let query = ListQuery {
         kind,
-        scope: Scope::All,
+        scope: parent.map_or(Scope::All, |p| Scope::Children(p.to_string())),
         filter: after.as_ref(),
         orderby: &[],
         skip: 0,
@@ -174,6 +183,7 @@ async fn listing(
 async fn changes(
     ctx: &Ctx,
     kind: EntityKind,
+    parent: Option<&str>,
     view: &View<'_>,
     limit: u32,
     upto: i64,
@@ -182,7 +192,7 @@ async fn changes(
     // One more than a page tells whether another page follows.
     let mut changed = ctx
         .store()
-        .changes(ctx.tenant(), kind, after, upto, limit + 1)
+        .changes(ctx.tenant(), kind, parent, after, upto, limit + 1)
         .await?;
     let more = changed.len() > limit as usize;
     changed.truncate(limit as usize);

@@ -2,9 +2,13 @@
 //! Every path is a pattern of segments with the operations its methods map to; each
 //! [`Op`] has a policy in `edugraph_edu::access::policy` and a handler in
 //! `handlers::run` (both exhaustive matches, so an operation cannot be routed without
-//! either).
+//! either). The roster's rows are written out here; the rows of the contained sets are
+//! generated from their catalog (`edugraph_edu::sets::SETS`).
+
+use std::sync::LazyLock;
 
 use edugraph_edu::access::Op;
+use edugraph_edu::sets::{Action, Home, SetDef, Shape, SETS};
 use edugraph_odata::path::Segment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +64,7 @@ pub struct Route {
 
 use Op::*;
 use Pat::{Count as C, Delta as D, Key as K, Lit as L, Ref as R};
-use Verb::{Delete as DEL, Get as GET, Patch as PATCH, Post as POST};
+use Verb::{Delete as DEL, Get as GET, Patch as PATCH, Post as POST, Put as PUT};
 
 const E: Pat = L("education");
 
@@ -68,9 +72,72 @@ const fn r(pattern: &'static [Pat], methods: &'static [(Verb, Op)]) -> Route {
     Route { pattern, methods }
 }
 
-/// Every route. Order matters only where a literal and a key compete (`delta` first).
+/// Every route: the roster's, then the contained sets'. Order matters only where a
+/// literal and a key compete (`delta` first).
+pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    let mut routes: Vec<Route> = ROSTER.iter().map(|x| r(x.pattern, x.methods)).collect();
+    for def in SETS {
+        routes.extend(set_routes(def));
+    }
+    routes
+});
+
+/// The rows of one contained set, from its catalog row. Built once; the patterns and
+/// method lists live as long as the process.
+fn set_routes(def: &'static SetDef) -> Vec<Route> {
+    let mut base = vec![E];
+    match def.home {
+        Home::Class => base.extend([L("classes"), K]),
+        Home::User => base.extend([L("users"), K]),
+        Home::Me => base.push(L("me")),
+    }
+    base.extend(def.path.iter().map(|seg| L(seg)));
+    let op = |action| Op::Set(def.set, action);
+    let with = |extra: Option<Pat>, methods: Vec<(Verb, Op)>| {
+        let mut pattern = base.clone();
+        pattern.extend(extra);
+        r(Vec::leak(pattern), Vec::leak(methods))
+    };
+    let mut out = Vec::new();
+    match def.shape {
+        Shape::Collection => {
+            out.push(with(
+                None,
+                vec![(GET, op(Action::List)), (POST, op(Action::Create))],
+            ));
+            out.push(with(Some(C), vec![(GET, op(Action::Count))]));
+            if def.delta {
+                out.push(with(Some(D), vec![(GET, op(Action::Delta))]));
+            }
+            let item = vec![
+                (GET, op(Action::Get)),
+                (PATCH, op(Action::Update)),
+                (DEL, op(Action::Delete)),
+            ];
+            out.push(with(Some(K), item));
+        }
+        Shape::Singleton => {
+            let methods = vec![
+                (GET, op(Action::Get)),
+                (PATCH, op(Action::Update)),
+                (DEL, op(Action::Delete)),
+            ];
+            out.push(with(None, methods));
+        }
+        Shape::Reference(_) => {
+            out.push(with(None, vec![(GET, op(Action::Get))]));
+            out.push(with(
+                Some(R),
+                vec![(PUT, op(Action::PutRef)), (DEL, op(Action::DeleteRef))],
+            ));
+        }
+    }
+    out
+}
+
+/// The roster's routes.
 #[rustfmt::skip]
-pub static ROUTES: &[Route] = &[
+static ROSTER: &[Route] = &[
     r(&[L("$metadata")], &[(GET, Metadata)]),
     r(&[E], &[(GET, GetRoot)]),
     // schools
@@ -145,7 +212,7 @@ pub enum Resolved {
 }
 
 pub fn resolve(segments: &[Segment], verb: Option<Verb>) -> Resolved {
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         let Some(keys) = match_pattern(route.pattern, segments) else {
             continue;
         };
@@ -203,7 +270,7 @@ mod tests {
 
     #[test]
     fn every_route_has_distinct_methods() {
-        for r in ROUTES {
+        for r in ROUTES.iter() {
             let mut verbs: Vec<_> = r.methods.iter().map(|(v, _)| *v).collect();
             verbs.dedup();
             assert_eq!(verbs.len(), r.methods.len(), "{:?}", r.pattern);

@@ -200,7 +200,7 @@ async fn hash_of(ctx: &Ctx, prepared: &Prepared) -> ApiResult<Option<String>> {
 }
 
 /// The Graph envelope of a write that did not happen (docs/concurrency.md).
-fn write_error(e: WriteError, id: &str) -> ApiError {
+pub(super) fn write_error(e: WriteError, id: &str) -> ApiError {
     match e {
         WriteError::NotFound => not_found(id),
         WriteError::PreconditionFailed => ApiError::new(

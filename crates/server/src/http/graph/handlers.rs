@@ -8,7 +8,7 @@ use edugraph_store::{EntityKind, Scope};
 use super::collection::{self, nav_fragment};
 use super::ctx::Ctx;
 use super::navs::{self, Nav};
-use super::{delta, directory, entity, me, refs, respond};
+use super::{contained, delta, directory, entity, me, refs, respond};
 use crate::error::{ApiError, ApiResult};
 
 /// Runs the handler of `op`. `keys` are the ids the pattern captured, in path order.
@@ -127,6 +127,7 @@ pub async fn run(ctx: &Ctx, op: Op, keys: &[String]) -> ApiResult<Response> {
         GetMeSchool => me::nav_item(ctx, &navs::USER_SCHOOLS, k(0)?).await,
         GetMeTaughtClass => me::nav_item(ctx, &navs::USER_TAUGHT_CLASSES, k(0)?).await,
         GetMeDirectoryUser => me::directory_user(ctx).await,
+        Set(set, action) => contained::run(ctx, set, action, keys).await,
     }
 }
 

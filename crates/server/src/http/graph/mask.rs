@@ -105,14 +105,10 @@ fn mask_member(value: &mut Value, schema: &Schema, enum_name: &str, include_hidd
 
 /// The text facts of a version, kind and preference, computed once.
 fn facts(version: ApiVersion, kind: EntityKind, include_hidden: bool) -> &'static TextFacts {
-    static CACHE: [OnceLock<TextFacts>; 12] = [const { OnceLock::new() }; 12];
+    const KINDS: usize = EntityKind::ALL.len();
+    static CACHE: [OnceLock<TextFacts>; 4 * KINDS] = [const { OnceLock::new() }; 4 * KINDS];
     let v = usize::from(version == ApiVersion::Beta);
-    let k = match kind {
-        EntityKind::User => 0,
-        EntityKind::Class => 1,
-        EntityKind::School => 2,
-    };
-    let slot = &CACHE[v * 6 + k * 2 + usize::from(include_hidden)];
+    let slot = &CACHE[(v * KINDS + kind.index()) * 2 + usize::from(include_hidden)];
     slot.get_or_init(|| {
         let suspects = compute_suspects(version, kind, include_hidden)
             .into_iter()

@@ -10,6 +10,7 @@
 
 pub mod catalog;
 mod collection;
+mod contained;
 mod ctx;
 mod delta;
 mod directory;
@@ -119,7 +120,7 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
         Err(d) => return Err(refused(&state, &parts, &caller, denied(d))),
     };
 
-    let body = if matches!(verb, Some(Verb::Post | Verb::Patch)) {
+    let body = if matches!(verb, Some(Verb::Post | Verb::Patch | Verb::Put)) {
         let limit = match state.config().body_limit {
             0 => usize::MAX,
             n => n,

@@ -136,6 +136,8 @@ pub fn target_id(url: &str, target: EntityKind) -> ApiResult<String> {
         EntityKind::User => &["users", "directoryObjects"],
         EntityKind::Class => &["classes", "groups", "directoryObjects"],
         EntityKind::School => &["schools", "administrativeUnits", "directoryObjects"],
+        EntityKind::GradingScheme => &["gradingSchemes"],
+        _ => &[],
     };
     if id.is_empty() || !accepted.iter().any(|a| a.eq_ignore_ascii_case(collection)) {
         return Err(invalid());

@@ -27,11 +27,13 @@ pub enum SkipToken {
     },
 }
 
+/// The roster's short tags (tokens already handed out use them), else the type name.
 fn kind_tag(kind: EntityKind) -> &'static str {
     match kind {
         EntityKind::User => "u",
         EntityKind::Class => "c",
         EntityKind::School => "s",
+        other => other.type_name(),
     }
 }
 
@@ -40,7 +42,7 @@ fn kind_from_tag(tag: &str) -> Option<EntityKind> {
         "u" => Some(EntityKind::User),
         "c" => Some(EntityKind::Class),
         "s" => Some(EntityKind::School),
-        _ => None,
+        other => EntityKind::from_type_name(other),
     }
 }
 

@@ -212,6 +212,7 @@ fn permissions(p: &Policy) -> (String, String, String) {
         (Some(_), ClassRule::Members) => "members of the class",
         (Some(_), ClassRule::Teachers) => "teachers of the class",
         (Some(_), ClassRule::Students) => "students of the class",
+        (Some(_), ClassRule::Owner) => "only their own",
     };
     (delegated, application, role.to_string())
 }

@@ -79,14 +79,23 @@ fn served_agrees_with_the_dispatcher() {
 }
 
 /// Routes under `/education` that are not an operation of the SDK list, with the reason.
-const NOT_IN_SDK: &[(&str, &str)] = &[];
+const NOT_IN_SDK: &[(&str, &str)] = &[
+    (
+        "Set(DefaultGradingScheme, PutRef)",
+        "Graph's permission table and BEHAVIOR §8.5 list PUT .../defaultGradingScheme/$ref; the SDK path list has only the GET",
+    ),
+    (
+        "Set(DefaultGradingScheme, DeleteRef)",
+        "the way back from the PUT above (the issue names it); not in the SDK path list",
+    ),
+];
 
 /// Every route and method under `/education` is an operation of the SDK list of both
 /// versions (or listed above with a reason); `$metadata` is the one route outside it.
 #[test]
 fn every_route_is_a_graph_operation() {
     for version in BOTH {
-        for route in ROUTES {
+        for route in ROUTES.iter() {
             if route.pattern.first() != Some(&Pat::Lit("education")) {
                 assert_eq!(route.pattern, [Pat::Lit("$metadata")], "outside /education");
                 continue;
@@ -115,7 +124,7 @@ fn unserved_operations_are_named() {
         ("education/classes/c1/assignments/a1/submissions/s1/microsoft.graph.submit", Verb::Post, "POST /education/classes/{educationClass-id}/assignments/{educationAssignment-id}/submissions/{educationSubmission-id}/submit"),
         ("education/classes/c1/assignments/delta()", Verb::Get, "GET /education/classes/{educationClass-id}/assignments/delta()"),
         ("education/classes/c1/assignments/delta", Verb::Get, "GET /education/classes/{educationClass-id}/assignments/delta()"),
-        ("Education/Me/Rubrics/$count", Verb::Get, "GET /education/me/rubrics/$count"),
+        ("Education/Me/Assignments/$count", Verb::Get, "GET /education/me/assignments/$count"),
         ("education/classes/c1/getRecentlyModifiedSubmissions", Verb::Get, "GET /education/classes/{educationClass-id}/getRecentlyModifiedSubmissions()"),
         ("education", Verb::Patch, "PATCH /education"),
     ];
