@@ -97,7 +97,20 @@ async fn check_set(
         }
     }
     all.extend(doc.cloned());
+    check_size(all.len())?;
     Ok(rule(&all)?)
+}
+
+/// A set checked whole holds at most [`MAX_IN_CONTAINER`] entities (a listing of that
+/// many is what the check reads).
+fn check_size(n: usize) -> Result<(), WriteError> {
+    if n >= MAX_IN_CONTAINER as usize {
+        return Err(RuleError::payload(format!(
+            "A class holds fewer than {MAX_IN_CONTAINER} of these."
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// A new entity in the container; `NotFound` when the container does not exist.
@@ -448,6 +461,7 @@ async fn edit_categories(
             }
         }
     }
+    check_size(next.iter().filter(|e| e.2.is_some()).count())?;
     if let Some(rule) = rules.invariant {
         let all: Vec<Value> = next.iter().filter_map(|(_, _, d, _)| d.clone()).collect();
         rule(&all)?;

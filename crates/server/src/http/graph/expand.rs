@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::ctx::{Ctx, MAX_PAGE};
 use super::directory;
 use super::navs;
-use super::respond::{render, shape, View};
+use super::respond::{render, shape, splice_item_etag, View};
 use crate::error::{ApiError, ApiResult};
 
 /// Items an expanded navigation holds unless a nested `$top` says otherwise (Graph returns
@@ -54,11 +54,10 @@ pub async fn render_many(
 ) -> ApiResult<Vec<String>> {
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
-        out.push(
-            render_one(ctx, kind, &doc.json, view, expand)
-                .await?
-                .into_owned(),
-        );
+        let rendered = render_one(ctx, kind, &doc.json, view, expand).await?;
+        // Every item carries its entity tag, as a single entity does (`If-Match` on a
+        // later PATCH or DELETE of the item).
+        out.push(splice_item_etag(&rendered, doc.version));
     }
     Ok(out)
 }

@@ -137,6 +137,22 @@ pub fn splice_entity(context: &str, etag: Option<&str>, doc: &str) -> String {
     out
 }
 
+/// `{"@odata.etag":"W/\"<version>\"",<rest of doc>}`: a collection item's entity tag,
+/// spliced in front of its text as on a single entity.
+pub fn splice_item_etag(doc: &str, version: i64) -> String {
+    let rest = doc.trim_start();
+    let rest = rest.strip_prefix('{').unwrap_or(rest).trim_start();
+    let mut out = String::with_capacity(doc.len() + 24);
+    out.push_str("{\"@odata.etag\":\"W/\\\"");
+    out.push_str(&version.to_string());
+    out.push_str("\\\"\"");
+    if !rest.starts_with('}') {
+        out.push(',');
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A collection payload. `items` are complete JSON objects.
 pub fn collection(
     context: &str,
@@ -372,6 +388,18 @@ mod tests {
             r#"{"@odata.context":"http://h/c","a":1}"#
         );
         assert_eq!(splice_context("x\"y", "{}"), r#"{"@odata.context":"x\"y"}"#);
+    }
+
+    #[test]
+    fn splices_an_item_etag_in_front() {
+        let out = splice_item_etag(r##"{"@odata.type":"#t","id":"a"}"##, 7);
+        assert_eq!(
+            out,
+            r##"{"@odata.etag":"W/\"7\"","@odata.type":"#t","id":"a"}"##
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["@odata.etag"], "W/\"7\"");
+        assert_eq!(splice_item_etag("{}", 1), r#"{"@odata.etag":"W/\"1\""}"#);
     }
 
     fn strip_member_nested(doc: &str, key: &str) -> Strip {
