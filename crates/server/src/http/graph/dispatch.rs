@@ -237,7 +237,10 @@ fn match_pattern(pattern: &[Pat], segments: &[Segment]) -> Option<Vec<String>> {
                 (Pat::Lit(l), Segment::Name(n)) => l.eq_ignore_ascii_case(n),
                 (Pat::Key, Segment::Name(_)) => true,
                 (Pat::Ref, Segment::Ref) | (Pat::Count, Segment::Count) => true,
-                (Pat::Delta, Segment::Name(n) | Segment::Call(n)) => n == "delta",
+                // Graph matches names case-insensitively, functions included (`Delta()`).
+                (Pat::Delta, Segment::Name(n) | Segment::Call(n)) => {
+                    n.eq_ignore_ascii_case("delta")
+                }
                 _ => false,
             });
     fits.then(|| {
@@ -295,6 +298,10 @@ mod tests {
         ));
         assert!(matches!(
             resolve(&segs("education/users/delta"), Some(Verb::Get)),
+            Resolved::Found { op: UsersDelta, .. }
+        ));
+        assert!(matches!(
+            resolve(&segs("education/Users/Delta"), Some(Verb::Get)),
             Resolved::Found { op: UsersDelta, .. }
         ));
         assert!(matches!(
