@@ -187,14 +187,13 @@ async fn require_home(ctx: &Ctx, def: &SetDef, home: &str) -> ApiResult<()> {
 }
 
 /// The `@odata.context` fragment of the set below its home.
-fn fragment(ctx: &Ctx, place: &Place<'_>) -> String {
-    let _ = ctx;
+fn fragment(place: &Place<'_>) -> String {
     place.def.fragment(&key_literal(place.parent))
 }
 
 async fn list(ctx: &Ctx, place: &Place<'_>, opts: &QueryOptions) -> ApiResult<Response> {
     let scope = Scope::Children(place.parent.to_string());
-    let fragment = fragment(ctx, place);
+    let fragment = fragment(place);
     Ok(
         collection::list(ctx, opts, place.def.kind, scope, &fragment)
             .await?
@@ -246,7 +245,7 @@ async fn entity(
     if place.def.set == Set::AssignmentSettings {
         body = with_collections(ctx, place, body, opts).await?;
     }
-    let context = ctx.context(&format!("{}/$entity", fragment(ctx, place)));
+    let context = ctx.context(&format!("{}/$entity", fragment(place)));
     Ok(respond::entity(ctx, status, &context, doc.version, &body))
 }
 
