@@ -134,7 +134,8 @@ impl SqliteStore {
         Ok((turn, tx))
     }
 
-    /// Keeps the read cache exact after `clear_tenant`: what the tenant held is unnamed.
+    /// Keeps the read cache exact after `clear_tenant`, which names none of the entities it
+    /// deleted: start afresh.
     fn settle_clear(&self) {
         self.cache.clear();
     }
