@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::Result;
 
 pub(crate) mod sql;
+pub(crate) mod store_impl;
 
 /// An app registration. Client ids are global (an app can be consented to by tenants
 /// other than its home tenant, as with Entra's multi-tenant apps).

@@ -1,9 +1,9 @@
 //! SQL shared by both backends' job stores (`$n` placeholders work in both), the row
 //! conversions, and `job_store_impl!`, the one implementation of [`JobStore`] both
 //! backends expand. A backend supplies only what differs: how it opens a write
-//! transaction (`job_write`), how a bound JSON array of kinds becomes a set (`KINDS`) and
-//! the row-locking clause of a claim (`LOCK`: `FOR UPDATE SKIP LOCKED` on PostgreSQL;
-//! nothing on SQLite, whose one writer makes the claim atomic).
+//! transaction for server-wide rows (`global_write`), how a bound JSON array of kinds
+//! becomes a set (`KINDS`) and the row-locking clause of a claim (`LOCK`: `FOR UPDATE
+//! SKIP LOCKED` on PostgreSQL; nothing on SQLite, whose one writer makes the claim atomic).
 //!
 //! [`JobStore`]: crate::jobs::JobStore
 
@@ -177,7 +177,7 @@ pub(crate) fn claimed(rows: Vec<JobRow>) -> Result<Vec<JobRecord>> {
 }
 
 /// Implements `JobStore` for a backend type (over the sqlx database type) that has a
-/// `pool` and a `job_write(&self) -> Result<(guard, transaction)>` method, given the SQL
+/// `pool` and a `global_write(&self) -> Result<(guard, transaction)>` method, given the SQL
 /// of the kinds set and the claim's locking clause.
 macro_rules! job_store_impl {
     ($store:ty, $db:ty, kinds = $kinds:expr, lock = $lock:expr) => {
@@ -188,7 +188,7 @@ macro_rules! job_store_impl {
                 job: &$crate::jobs::NewJob,
                 now: time::OffsetDateTime,
             ) -> $crate::Result<Option<i64>> {
-                let (_turn, mut tx) = self.job_write().await?;
+                let (_turn, mut tx) = self.global_write().await?;
                 let id = enqueue_in(&mut tx, job, now).await?;
                 tx.commit().await?;
                 Ok(id)
@@ -210,7 +210,7 @@ macro_rules! job_store_impl {
                 if any.is_none() {
                     return Ok(Vec::new());
                 }
-                let (_turn, mut tx) = self.job_write().await?;
+                let (_turn, mut tx) = self.global_write().await?;
                 sqlx::query(&sql::expire_sql($kinds))
                     .bind(&kinds)
                     .bind(&now)
@@ -233,7 +233,7 @@ macro_rules! job_store_impl {
                 f: &$crate::jobs::Finish<'_>,
             ) -> $crate::Result<Option<$crate::jobs::JobState>> {
                 use $crate::jobs::{sql, JobState};
-                let (_turn, mut tx) = self.job_write().await?;
+                let (_turn, mut tx) = self.global_write().await?;
                 let state: Option<String> = sqlx::query_scalar(sql::FINISH)
                     .bind(f.id)
                     .bind(i64::from(f.attempt))
@@ -283,7 +283,7 @@ macro_rules! job_store_impl {
             ) -> $crate::Result<$crate::jobs::Purged> {
                 use $crate::jobs::sql;
                 let now = sql::stamp(now);
-                let (_turn, mut tx) = self.job_write().await?;
+                let (_turn, mut tx) = self.global_write().await?;
                 let mut deleted = [0u64; 3];
                 let purges = [
                     (sql::PURGE_CODES, now.clone()),

@@ -1,15 +1,12 @@
-//! PostgreSQL bulk loads: multi-row `INSERT`s sized under the protocol's bind limit, in one
-//! transaction per load (also when the load arrives as a stream of batches). Each chunk of
-//! entities first appends its changes to the log, then goes in stamped with their sequence
-//! numbers, so a load never revisits rows already stored.
+//! PostgreSQL bulk loads: the shared multi-row `INSERT`s (`sql::bulk`), sized under the
+//! protocol's bind limit, in one transaction per load under the tenant's writer lock (also
+//! when the load arrives as a stream of batches), then fresh planner statistics when the
+//! loaded rows have grown enough.
 
 use super::PgStore;
-use crate::common::{
-    batch_rows, bulk_rows, seqs_for, BulkRow, BULK_CHANGES_INSERT, BULK_CHANGES_RETURNING,
-};
-use crate::{BulkBatch, EntityKind, Relation, Result};
-use serde_json::Value;
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use crate::sql::bulk::bulk_impl;
+use crate::Result;
+use sqlx::{PgConnection, Postgres};
 
 /// The wire protocol counts parameters in 16 bits.
 const MAX_BINDS: usize = 65_535;
@@ -36,42 +33,20 @@ impl Growth {
 }
 
 impl PgStore {
-    pub(super) async fn load(
-        &self,
-        tenant: &str,
-        entities: &[(EntityKind, Value)],
-        links: &[(Relation, String, String)],
-    ) -> Result<()> {
-        // Serialise before taking the tenant's writer lock: it is the slow part.
-        let rows = bulk_rows(entities)?;
-        let mut tx = self.write(tenant).await?;
-        insert(&mut tx, tenant, &rows, links).await?;
-        tx.commit().await?;
-        self.analyze_if_grown((rows.len() + links.len()) as u64)
-            .await
+    /// Nothing to do around a streamed load's batches.
+    async fn before_batches(&self, _conn: &mut PgConnection) -> Result<()> {
+        Ok(())
     }
 
-    pub(super) async fn load_batches(
-        &self,
-        tenant: &str,
-        batches: &mut (dyn Iterator<Item = BulkBatch> + Send),
-    ) -> Result<()> {
-        let mut tx = self.write(tenant).await?;
-        let mut loaded = 0;
-        for (entities, links) in batches {
-            let rows = bulk_rows(&entities)?;
-            insert(&mut tx, tenant, &rows, &links).await?;
-            loaded += (rows.len() + links.len()) as u64;
-        }
-        tx.commit().await?;
-        self.analyze_if_grown(loaded).await
+    async fn after_batches(&self, _conn: &mut PgConnection, (): ()) -> Result<()> {
+        Ok(())
     }
 
     /// Fresh statistics: plans made for the tables' old sizes (nested loops over "tiny"
     /// tables) turn quadratic after a bulk load, and autovacuum only catches up later.
     /// Only when the loaded rows grew by half, so that hundreds of small loads analyze a
     /// dozen times rather than hundreds.
-    async fn analyze_if_grown(&self, rows: u64) -> Result<()> {
+    async fn after_load(&self, rows: u64) -> Result<()> {
         let stale = self
             .growth
             .lock()
@@ -86,71 +61,12 @@ impl PgStore {
     }
 }
 
-/// Inserts entities (with their changes) and links inside the caller's transaction.
-async fn insert(
-    conn: &mut PgConnection,
-    tenant: &str,
-    rows: &[BulkRow<'_>],
-    links: &[(Relation, String, String)],
-) -> Result<()> {
-    tracing::debug!(
-        tenant,
-        entities = rows.len(),
-        links = links.len(),
-        "bulk load"
-    );
-    for chunk in rows.chunks(batch_rows(MAX_BINDS, 5)) {
-        let seqs = record_changes(conn, tenant, chunk).await?;
-        let mut qb = QueryBuilder::<Postgres>::new(
-            "INSERT INTO entities (tenant_id, entity_type, id, doc, change_seq) ",
-        );
-        qb.push_values(chunk.iter().zip(seqs), |mut row, ((ty, id, json), seq)| {
-            row.push_bind(tenant)
-                .push_bind(*ty)
-                .push_bind(*id)
-                .push_bind(json.as_str())
-                .push_unseparated("::json")
-                .push_bind(seq);
-        });
-        // Not cached: a statement this size is only worth keeping for one bulk load.
-        qb.build().persistent(false).execute(&mut *conn).await?;
-    }
-    for chunk in links.chunks(batch_rows(MAX_BINDS, 4)) {
-        let mut qb = QueryBuilder::<Postgres>::new(
-            "INSERT INTO links (tenant_id, relation, from_id, to_id) ",
-        );
-        qb.push_values(chunk, |mut row, (rel, from, to)| {
-            row.push_bind(tenant)
-                .push_bind(rel.name())
-                .push_bind(from.as_str())
-                .push_bind(to.as_str());
-        });
-        qb.build().persistent(false).execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// Appends an `upsert` change per row; returns their sequence numbers in `chunk`'s order.
-async fn record_changes(
-    conn: &mut PgConnection,
-    tenant: &str,
-    chunk: &[BulkRow<'_>],
-) -> Result<Vec<i64>> {
-    let mut qb = QueryBuilder::<Postgres>::new(BULK_CHANGES_INSERT);
-    qb.push_values(chunk, |mut row, (ty, id, _)| {
-        row.push_bind(tenant)
-            .push_bind(*ty)
-            .push_bind(*id)
-            .push("'upsert'");
-    });
-    qb.push(BULK_CHANGES_RETURNING);
-    let returned = qb
-        .build_query_as()
-        .persistent(false)
-        .fetch_all(conn)
-        .await?;
-    seqs_for(chunk, returned)
-}
+bulk_impl!(
+    PgStore,
+    Postgres,
+    max_binds = MAX_BINDS,
+    doc_cast = "::json"
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,54 +1,22 @@
 //! SQL shared by both backends: the values a query binds, a sink that both backends'
-//! `QueryBuilder`s implement, the JSON-access dialect, and the compilers for `$filter`,
-//! `$orderby` and listings.
+//! `QueryBuilder`s implement, the JSON-access dialect, the compilers for `$filter`,
+//! `$orderby` and listings, the write path, and the one `Store` implementation both
+//! backends expand (`store_impl`).
 //!
 //! The compilers write SQL text and bound values into a [`Sink`]; they never splice a value
 //! into SQL. Only property names reach the SQL text (JSON paths must be literals for the
 //! expression indexes to apply), and [`check_segment`] restricts those to plain identifiers.
 
+pub(crate) mod bulk;
 pub(crate) mod dialect;
 pub(crate) mod filter;
 pub(crate) mod listing;
+pub(crate) mod store_impl;
 pub(crate) mod write;
 
 use crate::conflict::other;
 use crate::Result;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
-
-/// A read both backends make the same way over their pool, as an inherent method their
-/// `Store` implementations call: one page of the change log. A backend has `pool` and
-/// `changes_sql` (over a whole kind, over one container).
-macro_rules! shared_reads {
-    ($store:ty) => {
-        impl $store {
-            async fn read_changes(
-                &self,
-                tenant: &str,
-                kind: $crate::EntityKind,
-                parent: Option<&str>,
-                (after, upto): (i64, i64),
-                limit: u32,
-            ) -> $crate::Result<Vec<$crate::DeltaItem>> {
-                let sql = &self.changes_sql[usize::from(parent.is_some())];
-                let mut q = sqlx::query_as(sql)
-                    .bind(tenant)
-                    .bind(kind.type_name())
-                    .bind(after)
-                    .bind(upto)
-                    .bind(i64::from(limit));
-                if let Some(parent) = parent {
-                    q = q.bind(parent);
-                }
-                let rows: Vec<(String, i64, Option<String>)> = q.fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, seq, doc)| $crate::DeltaItem { id, seq, doc })
-                    .collect())
-            }
-        }
-    };
-}
-pub(crate) use shared_reads;
 
 /// A value bound to a query parameter.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,15 +2,8 @@
 //! set (`json_each`) and no row locking, since a claim runs inside this process's one
 //! write transaction (`BEGIN IMMEDIATE`), which other processes also wait for.
 
-use super::{SqliteStore, Write};
+use super::SqliteStore;
 use crate::jobs::sql::job_store_impl;
-use crate::Result;
-
-impl SqliteStore {
-    async fn job_write(&self) -> Result<Write<'_>> {
-        self.write().await
-    }
-}
 
 job_store_impl!(
     SqliteStore,

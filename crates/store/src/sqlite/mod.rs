@@ -11,19 +11,14 @@ mod page;
 #[cfg(test)]
 mod plans;
 
-use crate::common::{self, changes_sql};
+use crate::common::changes_sql;
 use crate::conflict::other;
 use crate::schema_version;
 use crate::sql::dialect::{Dialect, SqliteDialect};
 use crate::sql::listing::{self, Shape};
-use crate::sql::write;
-use crate::{
-    DeltaItem, Doc, EntityKind, ListQuery, Op, Page, Relation, Result, SigningKeyRecord, Store,
-    TenantRecord, UnitOfWork,
-};
-use async_trait::async_trait;
+use crate::sql::store_impl::store_impl;
+use crate::{Doc, EntityKind, ListQuery, Op, Result, UnitOfWork};
 use cache::DocCache;
-use serde_json::Value;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
@@ -31,12 +26,12 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 
-crate::sql::shared_reads!(SqliteStore);
-
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 const GET: &str =
     "SELECT doc, version FROM entities WHERE tenant_id = $1 AND entity_type = $2 AND id = $3";
+/// Followed by the bound tenant, type and ids (see `store_impl!`).
+const GET_MANY: &str = "SELECT id, doc, version FROM entities WHERE tenant_id = ";
 
 /// Document bytes the read cache may hold: about ten thousand users.
 const CACHE_BYTES: usize = 16 << 20;
@@ -122,12 +117,27 @@ impl SqliteStore {
         })
     }
 
+    /// SQLite has one writer: every write, server-wide or a tenant's, takes the same turn.
+    async fn global_write(&self) -> Result<Write<'_>> {
+        self.write().await
+    }
+
+    async fn tenant_write(&self, _tenant: &str) -> Result<Write<'_>> {
+        self.write().await
+    }
+
     async fn write(&self) -> Result<Write<'_>> {
         let turn = self.writer.lock().await;
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
         // could fail to upgrade when another process wrote in between.
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok((turn, tx))
+    }
+
+    /// Keeps the read cache exact after `clear_tenant`, which names none of the entities it
+    /// deleted: start afresh.
+    fn settle_clear(&self) {
+        self.cache.clear();
     }
 
     /// Keeps the read cache exact: after a unit of work the entries of the entities it
@@ -157,116 +167,8 @@ impl SqliteStore {
         }
     }
 
-    async fn fetch_page(&self, tenant: &str, q: &ListQuery<'_>) -> Result<Page> {
-        let mut items = if q.orderby.is_empty() {
-            // In id order: one packed row (see `page`).
-            let mut qb = QueryBuilder::<Sqlite>::new(page::PACK_OPEN);
-            listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
-            qb.push(page::PACK_CLOSE);
-            let packed: Option<String> = qb.build_query_scalar().fetch_one(&self.pool).await?;
-            page::unpack(packed.as_deref())?
-        } else {
-            let mut qb = QueryBuilder::<Sqlite>::new("");
-            listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
-            let rows: Vec<(String, String, i64)> =
-                qb.build_query_as().fetch_all(&self.pool).await?;
-            rows.into_iter()
-                .map(|(id, json, version)| Doc { id, json, version })
-                .collect()
-        };
-        let more = items.len() > q.limit as usize;
-        items.truncate(q.limit as usize);
-        let total = if q.count {
-            let mut qb = QueryBuilder::<Sqlite>::new("");
-            listing::build(&SqliteDialect, tenant, q, Shape::Count, &mut qb)?;
-            let n: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
-            Some(n as u64)
-        } else {
-            None
-        };
-        Ok(Page { items, total, more })
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn health(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn put_tenant(&self, t: &TenantRecord) -> Result<()> {
-        let (_turn, mut tx) = self.write().await?;
-        sqlx::query(common::PUT_TENANT)
-            .bind(&t.id)
-            .bind(&t.display_name)
-            .bind(&t.domain)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn tenants(&self) -> Result<Vec<TenantRecord>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(common::TENANTS)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, display_name, domain)| TenantRecord {
-                id,
-                display_name,
-                domain,
-            })
-            .collect())
-    }
-
-    async fn record_issuer_base(
-        &self,
-        tenant: &str,
-        base: &str,
-        replace: bool,
-    ) -> Result<Option<String>> {
-        let current: Option<Option<String>> = sqlx::query_scalar(common::TENANT_ISSUER_BASE)
-            .bind(tenant)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(current) = current else {
-            return Ok(None);
-        };
-        if !common::issuer_base_changes(current.as_deref(), base, replace) {
-            return Ok(current);
-        }
-        let (_turn, mut tx) = self.write().await?;
-        let recorded: Option<Option<String>> = sqlx::query_scalar(common::RECORD_ISSUER_BASE)
-            .bind(tenant)
-            .bind(base)
-            .bind(replace)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(recorded.flatten())
-    }
-
-    async fn tenant_is_empty(&self, tenant: &str) -> Result<bool> {
-        let row: Option<i32> = sqlx::query_scalar(common::TENANT_HAS_ENTITIES)
-            .bind(tenant)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_none())
-    }
-
-    async fn clear_tenant(&self, tenant: &str) -> Result<()> {
-        let (_turn, mut tx) = self.write().await?;
-        for sql in common::CLEAR_TENANT {
-            sqlx::query(sql).bind(tenant).execute(&mut *tx).await?;
-        }
-        let done = tx.commit().await;
-        self.cache.clear();
-        Ok(done?)
-    }
-
-    async fn get(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>> {
+    /// A point read, from the document cache when it holds the entity.
+    async fn get_doc(&self, tenant: &str, kind: EntityKind, id: &str) -> Result<Option<Doc>> {
         let ticket = match self.cache.get(tenant, kind, id) {
             Ok((json, version)) => {
                 return Ok(Some(Doc {
@@ -277,160 +179,31 @@ impl Store for SqliteStore {
             }
             Err(ticket) => ticket,
         };
-        let row: Option<(String, i64)> = sqlx::query_as(GET)
-            .bind(tenant)
-            .bind(kind.type_name())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some((json, version)) = &row {
-            self.cache.fill(ticket, tenant, kind, id, json, *version);
+        let doc = self.read_doc(tenant, kind, id).await?;
+        if let Some(doc) = &doc {
+            self.cache
+                .fill(ticket, tenant, kind, id, &doc.json, doc.version);
         }
-        Ok(row.map(|(json, version)| Doc {
-            id: id.to_string(),
-            json,
-            version,
-        }))
+        Ok(doc)
     }
 
-    async fn get_many(&self, tenant: &str, kind: EntityKind, ids: &[String]) -> Result<Vec<Doc>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(1_000) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "SELECT id, doc, version FROM entities WHERE tenant_id = ",
-            );
-            qb.push_bind(tenant)
-                .push(" AND entity_type = ")
-                .push_bind(kind.type_name())
-                .push(" AND id IN (");
-            let mut list = qb.separated(", ");
-            for id in chunk {
-                list.push_bind(id.as_str());
-            }
-            qb.push(")");
-            let rows: Vec<(String, String, i64)> = qb
-                .build_query_as()
-                .persistent(false)
-                .fetch_all(&self.pool)
-                .await?;
-            out.extend(
-                rows.into_iter()
-                    .map(|(id, json, version)| Doc { id, json, version }),
-            );
+    async fn page_items(&self, tenant: &str, q: &ListQuery<'_>) -> Result<Vec<Doc>> {
+        if !q.orderby.is_empty() {
+            return self.read_page(tenant, q).await;
         }
-        Ok(out)
-    }
-
-    async fn apply(&self, tenant: &str, work: &UnitOfWork) -> Result<Vec<Doc>> {
-        let (turn, mut tx) = self.write().await?;
-        let res = match write::apply(&mut tx, &SqliteDialect, tenant, work).await {
-            Ok(docs) => tx.commit().await.map(|()| docs).map_err(Into::into),
-            Err(e) => {
-                // Roll back now, before the next writer's turn, rather than on drop.
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        };
-        // Still this writer's turn: no later write can settle its entries first.
-        self.settle(tenant, work, &res);
-        drop(turn);
-        res
-    }
-
-    async fn list(&self, tenant: &str, query: &ListQuery<'_>) -> Result<Page> {
-        self.fetch_page(tenant, query).await
-    }
-
-    async fn has_link(
-        &self,
-        tenant: &str,
-        relation: Relation,
-        from: &str,
-        to: &str,
-    ) -> Result<bool> {
-        let row: Option<i32> = sqlx::query_scalar(common::HAS_LINK)
-            .bind(tenant)
-            .bind(relation.name())
-            .bind(from)
-            .bind(to)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
-    }
-
-    async fn latest_seq(&self, tenant: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(common::LATEST_SEQ)
-            .bind(tenant)
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
-    async fn changes(
-        &self,
-        tenant: &str,
-        kind: EntityKind,
-        parent: Option<&str>,
-        after: i64,
-        upto: i64,
-        limit: u32,
-    ) -> Result<Vec<DeltaItem>> {
-        self.read_changes(tenant, kind, parent, (after, upto), limit)
-            .await
-    }
-
-    async fn password_hash(&self, tenant: &str, user_id: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(common::GET_PASSWORD)
-            .bind(tenant)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>> {
-        let rows: Vec<(String, String, String, Option<String>)> =
-            sqlx::query_as(common::SIGNING_KEYS)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(kid, private_pem, created_at, retired_at)| SigningKeyRecord {
-                    kid,
-                    private_pem,
-                    created_at,
-                    retired_at,
-                },
-            )
-            .collect())
-    }
-
-    async fn put_signing_key(&self, key: &SigningKeyRecord) -> Result<()> {
-        let (_turn, mut tx) = self.write().await?;
-        sqlx::query(common::PUT_SIGNING_KEY)
-            .bind(&key.kid)
-            .bind(&key.private_pem)
-            .bind(&key.created_at)
-            .bind(&key.retired_at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn bulk_load(
-        &self,
-        tenant: &str,
-        entities: &[(EntityKind, Value)],
-        links: &[(Relation, String, String)],
-    ) -> Result<()> {
-        self.load(tenant, entities, links).await
-    }
-
-    async fn bulk_load_batches(
-        &self,
-        tenant: &str,
-        batches: &mut (dyn Iterator<Item = crate::BulkBatch> + Send),
-    ) -> Result<()> {
-        self.load_batches(tenant, batches).await
+        // In id order: one packed row (see `page`).
+        let mut qb = QueryBuilder::<Sqlite>::new(page::PACK_OPEN);
+        listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
+        qb.push(page::PACK_CLOSE);
+        let packed: Option<String> = qb.build_query_scalar().fetch_one(&self.pool).await?;
+        page::unpack(packed.as_deref())
     }
 }
+
+store_impl!(
+    SqliteStore,
+    Sqlite,
+    dialect = SqliteDialect,
+    get = GET,
+    get_many = GET_MANY
+);
