@@ -1,13 +1,15 @@
 //! The domain layer of edugraph: who the caller is and what they may do, the rules for
 //! roster entities (validation, read-only and required properties), the entity writes
-//! (unit of work, compare-and-swap, entity tags), and the generated demo tenant. Knows
-//! nothing of HTTP.
+//! (unit of work, compare-and-swap, entity tags), the generated demo tenant, and the
+//! School Data Sync engine that applies roster files to a tenant (`sync`). Knows nothing
+//! of HTTP.
 
 pub mod access;
 pub mod caller;
 pub mod clock;
 pub mod demo;
 pub mod roster;
+pub mod sync;
 pub mod writes;
 
 pub use caller::Caller;
