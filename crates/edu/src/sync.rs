@@ -47,7 +47,7 @@ use edugraph_store::{EntityKind, Relation, StoreError};
 use serde_json::Value;
 
 pub use apply::{apply, Applied, BATCH};
-pub use planner::plan;
+pub use planner::{plan, SYNC_APP_ID};
 pub use report::Row;
 
 /// How a sync runs.

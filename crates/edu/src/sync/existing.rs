@@ -120,9 +120,9 @@ impl Existing {
             let (_, to_kind) = relation.ends();
             for id in from {
                 let scope = Scope::Outgoing(relation, id.to_string());
-                for to in list(store, tenant, to_kind, scope, None).await? {
-                    if owned.contains(to.id.as_str()) {
-                        set.insert((id.to_string(), to.id));
+                for to in list_ids(store, tenant, to_kind, scope).await? {
+                    if owned.contains(to.as_str()) {
+                        set.insert((id.to_string(), to));
                     }
                 }
             }
@@ -145,6 +145,33 @@ pub(super) fn text(doc: &Value, path: &[&str]) -> Option<String> {
         .try_fold(doc, |v, k| v.get(*k))
         .and_then(Value::as_str)
         .map(str::to_string)
+}
+
+/// The ids of a listing, page by page (the documents are not parsed: a district has
+/// half a million memberships).
+async fn list_ids(
+    store: &dyn Store,
+    tenant: &str,
+    kind: EntityKind,
+    scope: Scope,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    loop {
+        let query = ListQuery {
+            kind,
+            scope: scope.clone(),
+            filter: None,
+            orderby: &[],
+            skip: out.len() as u64,
+            limit: PAGE,
+            count: false,
+        };
+        let page = store.list(tenant, &query).await?;
+        out.extend(page.items.into_iter().map(|d| d.id));
+        if !page.more {
+            return Ok(out);
+        }
+    }
 }
 
 /// Every entity of a listing, page by page.

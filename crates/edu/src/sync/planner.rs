@@ -101,6 +101,15 @@ struct Builder<'a> {
     skipped: Vec<Skipped>,
 }
 
+/// Which id map an unlisted entity belongs to.
+#[derive(Clone, Copy)]
+enum Unlisted {
+    School,
+    Class,
+    Student,
+    Teacher,
+}
+
 fn changes(kind: EntityKind, existing: usize) -> EntityChanges {
     EntityChanges {
         kind,
@@ -163,7 +172,7 @@ impl<'a> Builder<'a> {
         for s in roster.schools.iter().filter(|s| s.is_school()) {
             self.school(s, held.remove(&s.sis_id));
         }
-        self.retire_absent(EntityKind::School, snapshot, held);
+        self.unlisted(Unlisted::School, snapshot, held);
     }
 
     fn school(&mut self, s: &School, held: Option<Held>) {
@@ -221,7 +230,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        self.retire_absent(EntityKind::Class, snapshot, held);
+        self.unlisted(Unlisted::Class, snapshot, held);
     }
 
     fn users(&mut self) {
@@ -261,8 +270,8 @@ impl<'a> Builder<'a> {
                 (None, false) => self.create_user(p, related),
             }
         }
-        self.retire_absent(EntityKind::User, snapshot, students);
-        self.retire_absent(EntityKind::User, snapshot, teachers);
+        self.unlisted(Unlisted::Student, snapshot, students);
+        self.unlisted(Unlisted::Teacher, snapshot, teachers);
     }
 
     fn user_ids(&mut self, role: PersonRole) -> &mut HashMap<String, String> {
@@ -336,15 +345,23 @@ impl<'a> Builder<'a> {
         nick
     }
 
-    /// Synced entities the files no longer list, in snapshot mode.
-    fn retire_absent(&mut self, kind: EntityKind, snapshot: bool, held: HashMap<String, Held>) {
-        if !snapshot {
-            return;
-        }
-        let mut held: Vec<Held> = held.into_values().collect();
-        held.sort_by(|a, b| a.id.cmp(&b.id));
-        for h in held {
-            self.retire(kind, h);
+    /// Synced entities the files do not list: retired by a snapshot; kept, and so still
+    /// there for the links of other files, by a delta.
+    fn unlisted(&mut self, what: Unlisted, snapshot: bool, held: HashMap<String, Held>) {
+        let mut held: Vec<(String, Held)> = held.into_iter().collect();
+        held.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        for (key, h) in held {
+            let (kind, ids) = match what {
+                Unlisted::School => (EntityKind::School, &mut self.school_ids),
+                Unlisted::Class => (EntityKind::Class, &mut self.class_ids),
+                Unlisted::Student => (EntityKind::User, &mut self.student_ids),
+                Unlisted::Teacher => (EntityKind::User, &mut self.teacher_ids),
+            };
+            if snapshot {
+                self.retire(kind, h);
+            } else {
+                ids.insert(key, h.id);
+            }
         }
     }
 

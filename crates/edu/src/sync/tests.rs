@@ -437,6 +437,33 @@ async fn oneroster_tobedeleted_in_a_delta_file_touches_only_what_it_lists() {
 }
 
 #[tokio::test]
+async fn a_delta_users_file_keeps_the_users_it_does_not_list() {
+    let store = store().await;
+    let full = read(&small(Format::OneRoster12, "delta-keep").0);
+    sync(store.as_ref(), &full, &opts()).await;
+
+    // users.csv in delta mode lists one renamed student; the other files stay bulk and
+    // still enroll everyone.
+    let mut delta = full.clone();
+    delta
+        .file_modes
+        .insert("users".into(), edugraph_rostering::FileMode::Delta);
+    let mut student = delta
+        .persons
+        .iter()
+        .find(|p| p.sis_id.starts_with('P'))
+        .unwrap()
+        .clone();
+    student.family_name = Some("Delta".into());
+    delta.persons = vec![student];
+
+    let (plan, _) = sync(store.as_ref(), &delta, &opts()).await;
+    assert_eq!(plan.users.updates.len(), 1);
+    assert_eq!((plan.users.deactivations.len(), plan.users.absent), (0, 0));
+    assert_eq!(plan.changes(), 1, "{:?}", plan.rows());
+}
+
+#[tokio::test]
 async fn entities_created_through_the_api_are_never_touched() {
     let store = store().await;
     let roster = read(&small(Format::SdsV1, "manual").0);
