@@ -101,6 +101,19 @@ struct Builder<'a> {
     skipped: Vec<Skipped>,
 }
 
+/// A link as (from, to) store ids.
+type Pair = (String, String);
+
+/// What the files say about one relation.
+struct Wanted {
+    /// Links the files do not list go (a snapshot), or stay (a delta).
+    snapshot: bool,
+    /// Links the files list, in file order, perhaps repeated.
+    want: Vec<Pair>,
+    /// Links the files mark `tobedeleted`.
+    drop: HashSet<Pair>,
+}
+
 /// Which id map an unlisted entity belongs to.
 #[derive(Clone, Copy)]
 enum Unlisted {
@@ -395,10 +408,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Wanted links and links the files mark `tobedeleted`, for one relation.
-    fn wanted(
-        &self,
-        relation: Relation,
-    ) -> (bool, Vec<(String, String)>, HashSet<(String, String)>) {
+    fn wanted(&self, relation: Relation) -> Wanted {
         let r = self.roster;
         let mut want = Vec::new();
         let mut drop = HashSet::new();
@@ -458,12 +468,20 @@ impl<'a> Builder<'a> {
                 self.snapshot("enrollments")
             }
         };
-        (snapshot, want, drop)
+        Wanted {
+            snapshot,
+            want,
+            drop,
+        }
     }
 
     fn links(&mut self, relation: Relation) -> LinkChanges {
         let held = self.ex.links.remove(&relation).unwrap_or_default();
-        let (snapshot, want, drop) = self.wanted(relation);
+        let Wanted {
+            snapshot,
+            want,
+            drop,
+        } = self.wanted(relation);
         let retired = |(f, t): &(String, String)| {
             self.retired.contains_key(f) || self.retired.contains_key(t)
         };
