@@ -305,3 +305,39 @@ async fn a_running_server_keeps_its_folder_and_serves_fresh_documents() {
     assert_eq!(after.len(), 102);
     assert_eq!(after.iter().filter(|(_, enabled)| !enabled).count(), 1);
 }
+
+/// `import --help` lists the store flags and its own; `demo --help` only its own.
+#[test]
+fn help_lists_only_the_flags_each_command_uses() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_edugraph"))
+            .args(args)
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let import = help(&["import", "--help"]);
+    for flag in [
+        "--data-dir",
+        "--database-url",
+        "--config",
+        "--format",
+        "--dry-run",
+        "--tenant",
+        "--domain",
+        "--max-deactivations",
+    ] {
+        assert!(import.contains(flag), "import lacks {flag}:\n{import}");
+    }
+    let demo = help(&["demo", "--help"]);
+    for flag in ["--csv", "--size", "--format", "--seed"] {
+        assert!(demo.contains(flag), "demo lacks {flag}:\n{demo}");
+    }
+    for flag in ["--listen", "--dev", "--demo-size", "--trusted-proxies"] {
+        assert!(!import.contains(flag), "import lists {flag}:\n{import}");
+        assert!(!demo.contains(flag), "demo lists {flag}:\n{demo}");
+    }
+    assert!(!demo.contains("--data-dir"), "{demo}");
+}
