@@ -1,9 +1,13 @@
-//! The command line: `edugraph serve`, `edugraph config` and `edugraph token`, and the
-//! identity administration of `cli/admin.rs` (`tenant`, `app`, `keys`). Every command
+//! The command line: `edugraph serve`, `edugraph config` and `edugraph token`, the
+//! identity administration of `cli/admin.rs` (`tenant`, `app`, `keys`), and the roster
+//! import of `cli/import.rs` (`import`, `demo --csv`). Every command
 //! resolves the configuration the same way (see `config.rs`), so `token` signs with the
 //! key and issuer that `serve` verifies against.
 
 mod admin;
+mod import;
+
+pub use import::{DemoArgs, ImportArgs, ERRORS_FILE};
 
 use std::path::PathBuf;
 
@@ -54,6 +58,10 @@ pub enum Command {
     /// Rotate the token-signing key.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
+    /// Import a folder of roster CSV files (SDS, OneRoster) into a tenant; stop the server first.
+    Import(ImportArgs),
+    /// Write a synthetic district as roster CSV files.
+    Demo(DemoArgs),
     /// Print the version, as `--version` does.
     Version,
 }
@@ -68,6 +76,8 @@ impl Command {
             | Command::Tenant(_)
             | Command::App(_)
             | Command::Keys(_)
+            | Command::Import(_)
+            | Command::Demo(_)
             | Command::Version => "warn",
         }
     }
@@ -252,6 +262,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant(cmd) => admin::tenant(cmd).await,
         Command::App(cmd) => admin::app(cmd).await,
         Command::Keys(cmd) => admin::keys(cmd).await,
+        Command::Import(args) => import::import(&args).await,
+        Command::Demo(args) => import::demo(&args),
         Command::Version => {
             // The same line clap prints for `--version`.
             println!("edugraph {}", env!("CARGO_PKG_VERSION"));

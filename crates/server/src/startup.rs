@@ -29,8 +29,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// `serve`'s hold on its SQLite data folder: an exclusive lock on `edugraph.lock` inside
 /// it, released when the process ends (even when it is killed). A second server on the
 /// same folder would keep its own cache of entity documents and answer from it, so the
-/// two would disagree; it is refused at start instead. CLI commands do not take the lock:
-/// they write only identity data, which the server reads from the store.
+/// two would disagree; it is refused at start instead. `import` takes the same lock, for
+/// the same reason: it writes entities. The other CLI commands do not: they write only
+/// identity data, which the server reads from the store.
 #[derive(Debug)]
 pub struct DataDirLock {
     _file: std::fs::File,
@@ -38,6 +39,19 @@ pub struct DataDirLock {
 
 /// Takes [`DataDirLock`] when the store is the embedded SQLite file of `data_dir`.
 pub fn lock_data_dir(config: &Config) -> anyhow::Result<Option<DataDirLock>> {
+    lock_data_dir_or(config, |dir| {
+        format!(
+            "the data folder {} is in use by another edugraph server; stop that server, or give this one its own --data-dir (CLI commands may share the folder while it runs)",
+            dir.display()
+        )
+    })
+}
+
+/// [`lock_data_dir`] with the refusal `busy` words for a folder another process holds.
+pub fn lock_data_dir_or(
+    config: &Config,
+    busy: impl FnOnce(&std::path::Path) -> String,
+) -> anyhow::Result<Option<DataDirLock>> {
     if !config.uses_data_dir() {
         return Ok(None);
     }
@@ -52,10 +66,7 @@ pub fn lock_data_dir(config: &Config) -> anyhow::Result<Option<DataDirLock>> {
         .with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(Some(DataDirLock { _file: file })),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "the data folder {} is in use by another edugraph server; stop that server, or give this one its own --data-dir (CLI commands may share the folder while it runs)",
-            dir.display()
-        ),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!("{}", busy(dir)),
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }

@@ -67,8 +67,10 @@ pub async fn purge_deletes_expired_codes_tokens_and_old_jobs(s: &dyn Store) {
         .unwrap();
 
     // Finished jobs: one old, one recent; an old queued one is pending and stays.
+    // The retention bound lies before every other case's jobs (they run from T0 on, in
+    // parallel on a shared PostgreSQL database), so this purge removes only its own.
     let k = kind();
-    let retention = now - Duration::days(7);
+    let retention = T0 - Duration::days(7);
     let mut ids = Vec::new();
     for at in [retention - Duration::seconds(1), retention] {
         let id = s.enqueue(&new_job(&k, at), at).await.unwrap().unwrap();

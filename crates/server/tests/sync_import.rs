@@ -1,0 +1,343 @@
+//! `edugraph import` and `edugraph demo --csv`, run as the real binary on temporary data
+//! folders: a dry run writes nothing, an import creates the district and a second one
+//! changes nothing, files with errors are reported and not applied, and a running server
+//! keeps the folder to itself (the import is refused, the server's answers stay true).
+
+mod cli_support;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use cli_support::{edugraph, fails, ok, temp_dir};
+use edugraph_store::{EntityKind, ListQuery, Scope, Store};
+use serde_json::Value;
+
+const DOMAIN: &str = "district.example";
+
+fn tenant(dir: &Path) -> String {
+    let out = ok(
+        dir,
+        &[
+            "tenant", "create", "--name", "District", "--domain", DOMAIN, "--json",
+        ],
+    );
+    cli_support::json(&out)["tenantId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A small synthetic district written by `edugraph demo --csv`.
+fn demo_files(dir: &Path, format: &str) -> std::path::PathBuf {
+    let csv = dir.join(format!("csv-{format}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args(["demo", "--csv"])
+        .arg(&csv)
+        .args(["--size", "small", "--format", format, "--seed", "3"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("90 students"));
+    csv
+}
+
+/// Removes students `P000000`… (the generator's ids) from every file of the set.
+fn drop_students(csv: &Path, how_many: usize) {
+    let ids: Vec<String> = (0..how_many).map(|i| format!("P{i:06}")).collect();
+    for entry in std::fs::read_dir(csv).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                !l.split(',')
+                    .any(|f| ids.iter().any(|id| id == f.trim_matches('"')))
+            })
+            .collect();
+        std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    }
+}
+
+async fn count(store: &dyn Store, tenant: &str, kind: EntityKind) -> usize {
+    let query = ListQuery {
+        kind,
+        scope: Scope::All,
+        filter: None,
+        orderby: &[],
+        skip: 0,
+        limit: 1,
+        count: true,
+    };
+    store.list(tenant, &query).await.unwrap().total.unwrap() as usize
+}
+
+fn import(dir: &Path, csv: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["import", csv.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    edugraph(dir, &args)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_creates_the_district_once_and_a_dry_run_writes_nothing() {
+    let dir = temp_dir();
+    let tenant = tenant(&dir);
+    let csv = demo_files(&dir, "sds-v1");
+
+    let dry = import(&dir, &csv, &["--dry-run"]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let table = String::from_utf8(dry.stdout).unwrap();
+    assert!(table.contains("dry run: nothing was written"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("users") && l.contains(" 102 ")),
+        "{table}"
+    );
+    let (_, store) = cli_support::store(&dir).await;
+    assert!(store.tenant_is_empty(&tenant).await.unwrap());
+    drop(store);
+
+    let out = import(&dir, &csv, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, store) = cli_support::store(&dir).await;
+    assert_eq!(count(store.as_ref(), &tenant, EntityKind::User).await, 102);
+    assert_eq!(count(store.as_ref(), &tenant, EntityKind::Class).await, 18);
+    assert_eq!(count(store.as_ref(), &tenant, EntityKind::School).await, 3);
+    let seq = store.latest_seq(&tenant).await.unwrap();
+    drop(store);
+
+    // The errors file lists this run's diagnostics, header first, and is not read back.
+    let report = std::fs::read_to_string(csv.join(edugraph_server::cli::ERRORS_FILE)).unwrap();
+    assert!(
+        report.starts_with("file,line,column,severity,code,message\n"),
+        "{report}"
+    );
+
+    let again = import(&dir, &csv, &[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let text = String::from_utf8(again.stdout).unwrap();
+    assert!(
+        text.contains(": 0 created, 0 updated, 0 deactivated, 0 links added, 0 removed"),
+        "{text}"
+    );
+    let (_, store) = cli_support::store(&dir).await;
+    assert_eq!(store.latest_seq(&tenant).await.unwrap(), seq);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_with_errors_are_reported_and_not_imported() {
+    let dir = temp_dir();
+    let tenant = tenant(&dir);
+    let csv = demo_files(&dir, "sds-v1");
+    // A second row with the first student's SIS ID: a duplicate-id error.
+    let students = csv.join("Student.csv");
+    let text = std::fs::read_to_string(&students).unwrap();
+    let first = text.lines().nth(1).unwrap().to_string();
+    std::fs::write(&students, format!("{text}{first}\n")).unwrap();
+
+    // The plan is still shown, as a dry run, so the administrator sees what would happen.
+    let out = import(&dir, &csv, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the files have 1 error (") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.starts_with("users")));
+    let report = std::fs::read_to_string(csv.join(edugraph_server::cli::ERRORS_FILE)).unwrap();
+    let row = report
+        .lines()
+        .find(|l| l.contains("duplicate-id"))
+        .expect(&report);
+    assert!(row.starts_with("Student.csv,"), "{row}");
+    assert!(row.contains(",error,"), "{row}");
+    let (_, store) = cli_support::store(&dir).await;
+    assert!(store.tenant_is_empty(&tenant).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_plan_is_not_applied() {
+    let dir = temp_dir();
+    let tenant = tenant(&dir);
+    let csv = demo_files(&dir, "sds-v2.1");
+    ok(&dir, &["import", csv.to_str().unwrap()]);
+    // 45 of the 102 users leave the files.
+    drop_students(&csv, 45);
+
+    let out = import(&dir, &csv, &["--max-deactivations", "5"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("import held, nothing written"), "{err}");
+    let (_, store) = cli_support::store(&dir).await;
+    let query = ListQuery {
+        kind: EntityKind::User,
+        scope: Scope::All,
+        filter: None,
+        orderby: &[],
+        skip: 0,
+        limit: 1000,
+        count: false,
+    };
+    let page = store.list(&tenant, &query).await.unwrap();
+    assert!(page.items.iter().all(|d| {
+        let v: Value = serde_json::from_str(&d.json).unwrap();
+        v["accountEnabled"] == true
+    }));
+}
+
+/// `edugraph serve` on a data folder, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_server(dir: &Path) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env_clear()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..600 {
+        if let Ok(resp) = reqwest::get(format!("{base}/_edugraph/health")).await {
+            if resp.status().is_success() {
+                return (server, base);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("edugraph serve did not become healthy");
+}
+
+/// The users the running server answers with, as (id, accountEnabled).
+async fn served_users(base: &str, dir: &Path) -> Vec<(String, bool)> {
+    let token = ok(
+        dir,
+        &["token", "--app", "--roles", "EduRoster.ReadWrite.All"],
+    );
+    let body: Value = reqwest::Client::new()
+        .get(format!("{base}/v1.0/education/users?$top=999"))
+        .bearer_auth(token.trim_end())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut users: Vec<(String, bool)> = body["value"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().to_string(),
+                u["accountEnabled"] == true,
+            )
+        })
+        .collect();
+    users.sort();
+    users
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_server_keeps_its_folder_and_serves_fresh_documents() {
+    let dir = temp_dir();
+    tenant(&dir);
+    let csv = demo_files(&dir, "oneroster-1.2");
+    ok(&dir, &["import", csv.to_str().unwrap()]);
+    // One student leaves the files: the next import disables that user.
+    drop_students(&csv, 1);
+
+    let (server, base) = start_server(&dir).await;
+    let before = served_users(&base, &dir).await;
+    assert_eq!(before.len(), 102);
+    assert!(before.iter().all(|(_, enabled)| *enabled));
+
+    let err = fails(&dir, &["import", csv.to_str().unwrap()]);
+    assert!(
+        err.contains("in use by a running edugraph server") && err.contains("stop the server"),
+        "{err}"
+    );
+    // The refused import wrote nothing: the server's answers are the store's.
+    assert_eq!(served_users(&base, &dir).await, before);
+
+    drop(server);
+    ok(&dir, &["import", csv.to_str().unwrap()]);
+    let (_server, base) = start_server(&dir).await;
+    let after = served_users(&base, &dir).await;
+    assert_eq!(after.len(), 102);
+    assert_eq!(after.iter().filter(|(_, enabled)| !enabled).count(), 1);
+}
+
+/// `import --help` lists the store flags and its own; `demo --help` only its own.
+#[test]
+fn help_lists_only_the_flags_each_command_uses() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_edugraph"))
+            .args(args)
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let import = help(&["import", "--help"]);
+    for flag in [
+        "--data-dir",
+        "--database-url",
+        "--config",
+        "--format",
+        "--dry-run",
+        "--tenant",
+        "--domain",
+        "--max-deactivations",
+    ] {
+        assert!(import.contains(flag), "import lacks {flag}:\n{import}");
+    }
+    let demo = help(&["demo", "--help"]);
+    for flag in ["--csv", "--size", "--format", "--seed"] {
+        assert!(demo.contains(flag), "demo lacks {flag}:\n{demo}");
+    }
+    for flag in ["--listen", "--dev", "--demo-size", "--trusted-proxies"] {
+        assert!(!import.contains(flag), "import lists {flag}:\n{import}");
+        assert!(!demo.contains(flag), "demo lists {flag}:\n{demo}");
+    }
+    assert!(!demo.contains("--data-dir"), "{demo}");
+}
