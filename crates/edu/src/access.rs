@@ -7,19 +7,20 @@
 //!   operation cannot be routed without a row): which token kind, the least delegated
 //!   and application permission, extra directory permissions, the class-role rule;
 //! - [`authorize`] checks a caller against a row and names what was missing when it
-//!   refuses; the class-role rule needs the store and is left to the server, which
-//!   checks it with [`check_class_role`];
+//!   refuses; the class-role rule needs the store: [`class_role`] reads the caller's
+//!   role in a class and [`check_class_role`] judges it;
 //! - [`readable`](mod@readable): which properties a granted caller may read of each
 //!   entity type, the one rule behind payload masking and the checks of `$filter`,
 //!   `$orderby`, `$select` and `$expand`.
 //!
-//! Later issues add operations to [`Op`] and rows to the table; the families they need
-//! (assignments, curricula, administration) are already in the catalogue.
+//! Later issues add sets to the catalog and their rows to the table; the families they
+//! need (assignments, curricula, administration) are already in the catalogue.
 
 pub mod decide;
 pub mod permission;
 pub mod policy;
 pub mod readable;
+mod role;
 
 pub use decide::{
     authorize, check_class_role, check_owner, Denied, Grant, UserView, ME_NEEDS_USER,
@@ -27,110 +28,32 @@ pub use decide::{
 pub use permission::{Family, Kind, Level, Need, Permission};
 pub use policy::{policy, Access, ClassRole, ClassRule, Policy};
 pub use readable::{readable, Reach, Readable, REDUCED_USER_PROPERTIES};
-
-/// Declares [`Op`] and [`Op::ALL`] from one list, so the list cannot miss a variant.
-macro_rules! ops {
-    ($($(#[$meta:meta])* $name:ident,)*) => {
-        /// Every operation of the Graph surface: the roster's, named after their path and
-        /// method, and those of the contained sets of the catalog (`crate::sets`), named
-        /// by set and action.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Op {
-            $($(#[$meta])* $name,)*
-            /// An action on a contained set; its policy is the set's row.
-            Set(Set, Action),
-        }
-        impl Op {
-            /// The roster operations, in declaration order.
-            pub const ROSTER: &'static [Op] = &[$(Op::$name,)*];
-
-            /// Every operation: the roster's, then each served action of each set.
-            pub fn all() -> Vec<Op> {
-                let sets = SETS
-                    .iter()
-                    .flat_map(|d| d.actions().iter().map(|a| Op::Set(d.set, *a)));
-                Op::ROSTER.iter().copied().chain(sets).collect()
-            }
-        }
-    };
-}
+pub use role::class_role;
 
 use crate::sets::{Action, Set, SETS};
 
-ops! {
+/// Every operation of the Graph surface: the service's `$metadata` and `/education`
+/// root, and each served action of each set of the catalog (`crate::sets`), named by set
+/// and action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
     Metadata,
     GetRoot,
-    // schools
-    ListSchools,
-    CountSchools,
-    SchoolsDelta,
-    CreateSchool,
-    GetSchool,
-    UpdateSchool,
-    DeleteSchool,
-    ListSchoolClasses,
-    CountSchoolClasses,
-    ListSchoolClassRefs,
-    AddSchoolClass,
-    RemoveSchoolClass,
-    ListSchoolUsers,
-    CountSchoolUsers,
-    ListSchoolUserRefs,
-    AddSchoolUser,
-    RemoveSchoolUser,
-    // classes
-    ListClasses,
-    CountClasses,
-    ClassesDelta,
-    CreateClass,
-    GetClass,
-    UpdateClass,
-    DeleteClass,
-    ListClassMembers,
-    CountClassMembers,
-    ListClassMemberRefs,
-    AddClassMember,
-    RemoveClassMember,
-    ListClassTeachers,
-    CountClassTeachers,
-    ListClassTeacherRefs,
-    AddClassTeacher,
-    RemoveClassTeacher,
-    ListClassSchools,
-    CountClassSchools,
-    GetClassSchool,
-    GetClassGroup,
-    // users
-    ListUsers,
-    CountUsers,
-    UsersDelta,
-    CreateUser,
-    GetUser,
-    UpdateUser,
-    DeleteUser,
-    ListUserClasses,
-    CountUserClasses,
-    GetUserClass,
-    ListUserSchools,
-    CountUserSchools,
-    GetUserSchool,
-    ListUserTaughtClasses,
-    CountUserTaughtClasses,
-    GetUserTaughtClass,
-    GetUserDirectoryUser,
-    // me
-    GetMe,
-    UpdateMe,
-    ListMeClasses,
-    CountMeClasses,
-    GetMeClass,
-    ListMeSchools,
-    CountMeSchools,
-    GetMeSchool,
-    ListMeTaughtClasses,
-    CountMeTaughtClasses,
-    GetMeTaughtClass,
-    GetMeDirectoryUser,
+    /// An action on a set; its policy is the set's row.
+    Set(Set, Action),
+}
+
+impl Op {
+    /// Every operation: the service's two, then each served action of each set.
+    pub fn all() -> Vec<Op> {
+        let sets = SETS
+            .iter()
+            .flat_map(|d| d.actions().iter().map(|a| Op::Set(d.set, *a)));
+        [Op::Metadata, Op::GetRoot]
+            .into_iter()
+            .chain(sets)
+            .collect()
+    }
 }
 
 #[cfg(test)]

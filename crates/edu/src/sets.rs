@@ -1,23 +1,63 @@
-//! The catalog of contained entity sets: every collection, singleton and single-valued
-//! reference served below a roster entity (a class's assignment categories, its
-//! assignment defaults and settings with their grading categories and schemes, a user's
-//! rubrics) is one [`SetDef`] row here. Routes, policies (one row per set in
-//! `access::policy`), `@odata.context` fragments, entity URLs and the use cases in
-//! [`cases`] all read these rows; the domain rules of each type are the functions in its
-//! row's [`Rules`]. Adding a contained CRUD entity is a row here, a policy row and its
-//! rules: no new handler.
+//! The catalog of served entity sets: every entity set, navigation, singleton and
+//! single-valued reference of the Graph surface (the roster's `schools`, `classes`,
+//! `users` with their navigations and directory objects, `/me`; a class's assignment
+//! categories, its assignment defaults and settings with their grading categories and
+//! schemes; a user's rubrics) is one [`SetDef`] row in [`SETS`]. Routes, policies (one
+//! row per set in `access::policy`), `@odata.context` fragments, entity URLs, `$expand`
+//! targets, the authorization matrix's route walk and the use cases in [`cases`] all read
+//! these rows; the domain rules of each contained type are the functions in its row's
+//! [`Rules`]. Adding a contained CRUD entity is a row here, a policy row and its rules:
+//! no new handler.
 
 pub mod cases;
+mod rows;
 mod rules;
 
-use edugraph_store::EntityKind;
+use edugraph_store::{EntityKind, Relation};
 
 pub use crate::grading::Stamp;
 pub use rules::Rules;
 
-/// A served contained set, named after its path.
+/// A served set, named after its path: the roster's entity sets and navigations, `/me`
+/// and its navigations, and the sets contained below a class or a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Set {
+    /// `schools`
+    Schools,
+    /// `schools/{id}/classes`
+    SchoolClasses,
+    /// `schools/{id}/users`
+    SchoolUsers,
+    /// `classes`
+    Classes,
+    /// `classes/{id}/members`
+    ClassMembers,
+    /// `classes/{id}/teachers`
+    ClassTeachers,
+    /// `classes/{id}/schools`
+    ClassSchools,
+    /// `classes/{id}/group` (the directory group behind the class)
+    ClassGroup,
+    /// `users`
+    Users,
+    /// `users/{id}/classes`
+    UserClasses,
+    /// `users/{id}/schools`
+    UserSchools,
+    /// `users/{id}/taughtClasses`
+    UserTaughtClasses,
+    /// `users/{id}/user` (the directory user behind the education user)
+    UserDirectoryUser,
+    /// `me`
+    Me,
+    /// `me/classes`
+    MeClasses,
+    /// `me/schools`
+    MeSchools,
+    /// `me/taughtClasses`
+    MeTaughtClasses,
+    /// `me/user`
+    MeDirectoryUser,
     /// `classes/{id}/assignmentCategories`
     AssignmentCategories,
     /// `classes/{id}/assignmentDefaults`
@@ -51,6 +91,12 @@ pub enum Action {
     PutRef,
     /// `DELETE .../$ref` of a single-valued reference.
     DeleteRef,
+    /// `GET .../$ref` of a navigation to many: the linked entities' URLs.
+    ListRefs,
+    /// `POST .../$ref` of a navigation to many: link one more entity.
+    AddRef,
+    /// `DELETE .../{id}/$ref` or `.../$ref?$id=...` of a navigation to many.
+    RemoveRef,
 }
 
 impl Action {
@@ -58,27 +104,74 @@ impl Action {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Action::Create | Action::Update | Action::Delete | Action::PutRef | Action::DeleteRef
+            Action::Create
+                | Action::Update
+                | Action::Delete
+                | Action::PutRef
+                | Action::DeleteRef
+                | Action::AddRef
+                | Action::RemoveRef
         )
     }
 }
 
-/// Where a set's path starts: below a class, below a user, or below the signed-in user.
+/// Where a set's path starts: at `/education`, below a school, a class or a user, or
+/// below the signed-in user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Home {
+    Root,
+    School,
     Class,
     User,
     Me,
 }
 
 impl Home {
-    /// The entity kind the home key names (`/me` is the caller's user).
-    pub fn kind(self) -> EntityKind {
+    /// The entity kind the home key names (`/me` is the caller's user); `None` at the
+    /// root, which has no key.
+    pub fn kind(self) -> Option<EntityKind> {
         match self {
-            Home::Class => EntityKind::Class,
-            Home::User | Home::Me => EntityKind::User,
+            Home::Root => None,
+            Home::School => Some(EntityKind::School),
+            Home::Class => Some(EntityKind::Class),
+            Home::User | Home::Me => Some(EntityKind::User),
         }
     }
+
+    /// The path of the home after the version, with its key (`education/classes/c1`);
+    /// `key` is the key as the caller needs it written (`('c1')` in an `@odata.context`,
+    /// `/c1` in an entity URL).
+    fn path(self, key: &str) -> String {
+        let set = |kind| SetDef::top_level(kind).map_or("", SetDef::name);
+        match self {
+            Home::Root => "education".to_string(),
+            Home::Me => "education/me".to_string(),
+            Home::School | Home::Class | Home::User => {
+                let kind = self.kind().unwrap_or(EntityKind::User);
+                format!("education/{}{key}", set(kind))
+            }
+        }
+    }
+}
+
+/// The directory object behind a roster entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directory {
+    /// A class's Microsoft 365 group.
+    Group,
+    /// An education user's directory user.
+    User,
+}
+
+/// A navigation to many entities of another top-level set, stored as links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Links {
+    pub relation: Relation,
+    /// True when the home is the `from` end of the stored link.
+    pub outgoing: bool,
+    /// Whether the links are written through `$ref` (else the navigation is read-only
+    /// and its items can be read one by one).
+    pub refs: bool,
 }
 
 /// How a set holds its entities.
@@ -92,102 +185,32 @@ pub enum Shape {
     /// A single-valued, non-contained navigation to an entity of another set of the
     /// same container, stored as a link.
     Reference(Set),
+    /// A navigation to many entities of another top-level set.
+    Links(Links),
+    /// The directory object behind the home entity, derived from it.
+    Directory(Directory),
+    /// The signed-in user's own education user (`/me`).
+    Caller,
 }
 
 /// One row of the catalog.
 pub struct SetDef {
     pub set: Set,
-    /// What the store holds (and the Graph type of the set's entities).
+    /// What the store holds (and the Graph type of the set's entities); for
+    /// [`Shape::Directory`] the home's kind, from which the object is derived.
     pub kind: EntityKind,
     pub home: Home,
-    /// The path segments after the home's key.
+    /// The path segments after the home (and its key).
     pub path: &'static [&'static str],
     pub shape: Shape,
     /// Whether `delta()` is served (the schema's change tracking).
     pub delta: bool,
-    /// The type's domain rules; `None` for references.
+    /// The type's domain rules for the contained sets; `None` for references and for the
+    /// roster, whose rules are `crate::roster`'s.
     pub rules: Option<&'static Rules>,
 }
 
-use Action::*;
-
-const CLASS_SETTINGS: &str = "assignmentSettings";
-
-/// Every contained set edugraph serves.
-pub static SETS: &[SetDef] = &[
-    SetDef {
-        set: Set::AssignmentCategories,
-        kind: EntityKind::Category,
-        home: Home::Class,
-        path: &["assignmentCategories"],
-        shape: Shape::Collection,
-        delta: true,
-        rules: Some(&rules::CATEGORY),
-    },
-    SetDef {
-        set: Set::AssignmentDefaults,
-        kind: EntityKind::AssignmentDefaults,
-        home: Home::Class,
-        path: &["assignmentDefaults"],
-        shape: Shape::Singleton,
-        delta: false,
-        rules: Some(&rules::ASSIGNMENT_DEFAULTS),
-    },
-    SetDef {
-        set: Set::AssignmentSettings,
-        kind: EntityKind::AssignmentSettings,
-        home: Home::Class,
-        path: &[CLASS_SETTINGS],
-        shape: Shape::Singleton,
-        delta: false,
-        rules: Some(&rules::ASSIGNMENT_SETTINGS),
-    },
-    SetDef {
-        set: Set::GradingCategories,
-        kind: EntityKind::GradingCategory,
-        home: Home::Class,
-        path: &[CLASS_SETTINGS, "gradingCategories"],
-        shape: Shape::Collection,
-        delta: false,
-        rules: Some(&rules::GRADING_CATEGORY),
-    },
-    SetDef {
-        set: Set::GradingSchemes,
-        kind: EntityKind::GradingScheme,
-        home: Home::Class,
-        path: &[CLASS_SETTINGS, "gradingSchemes"],
-        shape: Shape::Collection,
-        delta: false,
-        rules: Some(&rules::GRADING_SCHEME),
-    },
-    SetDef {
-        set: Set::DefaultGradingScheme,
-        kind: EntityKind::GradingScheme,
-        home: Home::Class,
-        path: &[CLASS_SETTINGS, "defaultGradingScheme"],
-        shape: Shape::Reference(Set::GradingSchemes),
-        delta: false,
-        rules: None,
-    },
-    SetDef {
-        set: Set::MeRubrics,
-        kind: EntityKind::Rubric,
-        home: Home::Me,
-        path: &["rubrics"],
-        shape: Shape::Collection,
-        delta: false,
-        rules: Some(&rules::RUBRIC),
-    },
-    SetDef {
-        set: Set::UserRubrics,
-        kind: EntityKind::Rubric,
-        home: Home::User,
-        path: &["rubrics"],
-        shape: Shape::Collection,
-        delta: false,
-        rules: Some(&rules::RUBRIC),
-    },
-];
+pub use rows::SETS;
 
 impl SetDef {
     /// The row of `set`.
@@ -198,13 +221,18 @@ impl SetDef {
     }
 
     /// The actions served on the set, in route order: on the set's own path (the
-    /// collection or the singleton) and then on `$count`, `delta`, an item and `$ref`.
+    /// collection or the singleton) and then on `$count`, `delta`, `$ref` and an item.
     pub fn actions(&self) -> &'static [Action] {
+        use Action::*;
         match (self.shape, self.delta) {
             (Shape::Collection, true) => &[List, Create, Count, Delta, Get, Update, Delete],
             (Shape::Collection, false) => &[List, Create, Count, Get, Update, Delete],
             (Shape::Singleton, _) => &[Get, Update, Delete],
             (Shape::Reference(_), _) => &[Get, PutRef, DeleteRef],
+            (Shape::Links(l), _) if l.refs => &[List, Count, ListRefs, AddRef, RemoveRef],
+            (Shape::Links(_), _) => &[List, Count, Get],
+            (Shape::Directory(_), _) => &[Get],
+            (Shape::Caller, _) => &[Get, Update],
         }
     }
 
@@ -213,30 +241,58 @@ impl SetDef {
         self.kind.type_name()
     }
 
-    /// The `@odata.context` fragment of the set's path below its home key
-    /// (`education/classes('c1')/assignmentCategories`); `home_key` is the quoted key
-    /// literal, ignored for `/me`.
+    /// The row's last path segment (the navigation's name), or the home's (`me`).
+    pub fn name(&self) -> &'static str {
+        self.path.last().copied().unwrap_or("me")
+    }
+
+    /// The `@odata.context` fragment of the set's path (`education/users`,
+    /// `education/classes('c1')/assignmentCategories`, `education/me/classes`);
+    /// `home_key` is the quoted key literal, ignored at the root and for `/me`.
     pub fn fragment(&self, home_key: &str) -> String {
-        let home = match self.home {
-            Home::Class => format!("education/classes({home_key})"),
-            Home::User => format!("education/users({home_key})"),
-            Home::Me => "education/me".to_string(),
-        };
-        format!("{home}/{}", self.path.join("/"))
+        let home = self.home.path(&format!("({home_key})"));
+        join(home, self.path, None)
     }
 
     /// The canonical path of an entity of the set, after the version
-    /// (`education/classes/c1/assignmentCategories/k1`), for `Location` and `$ref`.
+    /// (`education/classes/c1/assignmentCategories/k1`, `education/users/u1`), for
+    /// `Location`, `@odata.id` and `$ref`; `home_id` is ignored at the root. Below `/me`
+    /// it is the path below the user's id.
     pub fn entity_path(&self, home_id: &str, id: &str) -> String {
         let home = match self.home {
-            Home::Class => format!("education/classes/{home_id}"),
-            Home::User | Home::Me => format!("education/users/{home_id}"),
+            Home::Me => Home::User,
+            other => other,
         };
-        match self.shape {
-            Shape::Collection => format!("{home}/{}/{id}", self.path.join("/")),
-            Shape::Singleton | Shape::Reference(_) => format!("{home}/{}", self.path.join("/")),
-        }
+        let home = home.path(&format!("/{home_id}"));
+        let item = (self.shape == Shape::Collection).then_some(id);
+        join(home, self.path, item)
     }
+
+    /// The top-level entity set of `kind` (`users` for `educationUser`).
+    pub fn top_level(kind: EntityKind) -> Option<&'static SetDef> {
+        SETS.iter().find(|d| d.home == Home::Root && d.kind == kind)
+    }
+
+    /// The navigation `name` of a `from` entity that this catalog serves below its key
+    /// (not below `/me`): a navigation to many or a directory object.
+    pub fn navigation(from: EntityKind, name: &str) -> Option<&'static SetDef> {
+        SETS.iter().find(|d| {
+            d.home != Home::Me
+                && d.home.kind() == Some(from)
+                && d.path == [name]
+                && matches!(d.shape, Shape::Links(_) | Shape::Directory(_))
+        })
+    }
+}
+
+/// `home/path.../item`.
+fn join(home: String, path: &[&str], item: Option<&str>) -> String {
+    let mut out = home;
+    for seg in path.iter().copied().chain(item) {
+        out.push('/');
+        out.push_str(seg);
+    }
+    out
 }
 
 #[cfg(test)]

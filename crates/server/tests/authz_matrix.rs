@@ -17,9 +17,9 @@ use authz_support::{
 use axum::http::Method;
 use common::{user_body, TestApp};
 use edugraph_edu::access::Op;
-use edugraph_edu::sets::{Action, Set, SetDef, Shape};
+use edugraph_edu::sets::{Action, Home, Set, SetDef, Shape};
 use edugraph_server::http::graph::dispatch::{Pat, Verb, ROUTES};
-use edugraph_store::{Relation, UnitOfWork};
+use edugraph_store::{EntityKind, Relation, UnitOfWork};
 use serde_json::{json, Value};
 
 fn method(verb: Verb) -> Method {
@@ -49,61 +49,59 @@ impl Writes {
         op: Op,
         pattern: &[Pat],
     ) -> (String, Value) {
-        use Op::*;
         self.n += 1;
         let n = self.n;
         let renamed = json!({"displayName": format!("Renamed {n}")});
         let base = "/v1.0/education";
-        match op {
-            Set(set, action) => self.prepare_set(t, f, set, action, pattern).await,
-            CreateSchool => (
-                format!("{base}/schools"),
-                json!({"displayName": format!("W{n}")}),
-            ),
-            CreateClass => (
-                format!("{base}/classes"),
-                json!({"displayName": format!("W{n}"), "mailNickname": format!("w-class-{n}")}),
-            ),
-            CreateUser => (
-                format!("{base}/users"),
-                user_body(&format!("w-user-{n}"), "student"),
-            ),
-            UpdateSchool => (format!("{base}/schools/{}", f.school), renamed),
-            UpdateClass => (format!("{base}/classes/{}", f.class), renamed),
-            UpdateUser => (format!("{base}/users/{}", f.student), renamed),
-            UpdateMe => (format!("{base}/me"), renamed),
-            DeleteSchool | DeleteClass | DeleteUser => {
+        let Op::Set(set, action) = op else {
+            panic!("no write plan for {op:?}");
+        };
+        let def = SetDef::of(set);
+        let kind_set = |kind| SetDef::top_level(kind).map_or("", SetDef::name);
+        match (def.home, def.shape, action) {
+            (Home::Root, _, Action::Create) => {
+                let body = match def.kind {
+                    EntityKind::School => json!({"displayName": format!("W{n}")}),
+                    EntityKind::Class => {
+                        json!({"displayName": format!("W{n}"), "mailNickname": format!("w-class-{n}")})
+                    }
+                    _ => user_body(&format!("w-user-{n}"), "student"),
+                };
+                (format!("{base}/{}", def.name()), body)
+            }
+            (Home::Root, _, Action::Update) => {
+                let id = match def.kind {
+                    EntityKind::School => &f.school,
+                    EntityKind::Class => &f.class,
+                    _ => &f.student,
+                };
+                (format!("{base}/{}/{id}", def.name()), renamed)
+            }
+            (_, Shape::Caller, Action::Update) => (format!("{base}/me"), renamed),
+            (Home::Root, _, Action::Delete) => {
                 let id = match self.victims.iter().find(|(o, _)| *o == op) {
                     Some((_, id)) => id.clone(),
                     None => {
                         let nick = format!("victim-{n}");
-                        let id = match op {
-                            DeleteSchool => t.school(&nick).await,
-                            DeleteClass => t.class(&nick).await,
+                        let id = match def.kind {
+                            EntityKind::School => t.school(&nick).await,
+                            EntityKind::Class => t.class(&nick).await,
                             _ => t.user(&nick, "student").await,
                         };
                         self.victims.push((op, id.clone()));
                         id
                     }
                 };
-                let set = match op {
-                    DeleteSchool => "schools",
-                    DeleteClass => "classes",
-                    _ => "users",
-                };
-                (format!("{base}/{set}/{id}"), Value::Null)
+                (format!("{base}/{}/{id}", kind_set(def.kind)), Value::Null)
             }
-            _ => {
+            (_, Shape::Links(_), _) => {
                 let r = ref_target(op, f).unwrap_or_else(|| panic!("no write plan for {op:?}"));
                 let store = t.state.store();
                 let linked = store
                     .has_link(common::TENANT_A, r.relation, &r.from, &r.to)
                     .await
                     .unwrap();
-                let adding = matches!(
-                    op,
-                    AddSchoolClass | AddSchoolUser | AddClassMember | AddClassTeacher
-                );
+                let adding = action == Action::AddRef;
                 if adding && linked {
                     store
                         .remove_link(common::TENANT_A, r.relation, &r.from, &r.to)
@@ -126,6 +124,7 @@ impl Writes {
                     (false, _) => (format!("{nav}/$ref?@id={url}"), Value::Null),
                 }
             }
+            _ => self.prepare_set(t, f, set, action, pattern).await,
         }
     }
 
@@ -334,13 +333,7 @@ async fn every_route_answers_every_caller_as_the_policy_table_says() {
                     if before == after {
                         failures.push(format!("{at}: {got} but nothing changed"));
                     }
-                    if matches!(
-                        op,
-                        Op::DeleteSchool
-                            | Op::DeleteClass
-                            | Op::DeleteUser
-                            | Op::Set(_, Action::Delete)
-                    ) {
+                    if matches!(op, Op::Set(_, Action::Delete)) {
                         writes.deleted(*op);
                     }
                 } else if before != after {

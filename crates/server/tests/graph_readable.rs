@@ -10,6 +10,7 @@ mod common;
 
 use common::*;
 use edugraph_edu::access::{self, Op, Reach, Readable};
+use edugraph_edu::sets::{Action, Set};
 use edugraph_edu::Caller;
 use edugraph_odata::query::{encode_component, PathUse};
 use edugraph_odata::schema::{StructuredType, TypeRef};
@@ -226,27 +227,35 @@ fn routes(f: &Fixture, version: ApiVersion) -> Vec<Route> {
     let r = |op, path: String, filters| Route { op, path, filters };
     vec![
         r(
-            Op::ListClassMembers,
+            Op::Set(Set::ClassMembers, Action::List),
             format!("/{v}/education/classes/{}/members", f.class),
             true,
         ),
         r(
-            Op::ListClassTeachers,
+            Op::Set(Set::ClassTeachers, Action::List),
             format!("/{v}/education/classes/{}/teachers", f.class),
             true,
         ),
         r(
-            Op::CountClassMembers,
+            Op::Set(Set::ClassMembers, Action::Count),
             format!("/{v}/education/classes/{}/members/$count", f.class),
             true,
         ),
-        r(Op::ListUsers, format!("/{v}/education/users"), true),
         r(
-            Op::ListSchoolUsers,
+            Op::Set(Set::Users, Action::List),
+            format!("/{v}/education/users"),
+            true,
+        ),
+        r(
+            Op::Set(Set::SchoolUsers, Action::List),
             format!("/{v}/education/schools/{}/users", f.school),
             true,
         ),
-        r(Op::UsersDelta, format!("/{v}/education/users/delta"), false),
+        r(
+            Op::Set(Set::Users, Action::Delta),
+            format!("/{v}/education/users/delta"),
+            false,
+        ),
     ]
 }
 
@@ -432,7 +441,7 @@ async fn an_app_with_read_all_reads_and_queries_everything() {
 #[test]
 fn the_rule_hides_the_paths_of_the_issue() {
     let grant = access::authorize(
-        Op::ListClassMembers,
+        Op::Set(Set::ClassMembers, Action::List),
         &Caller::User {
             tenant: TENANT_A.into(),
             app_id: "a".into(),
@@ -660,7 +669,7 @@ async fn expanded_users_follow_the_rule_of_their_type() {
         .expect(200)
         .json();
     let grant = access::authorize(
-        Op::ListClassMembers,
+        Op::Set(Set::ClassMembers, Action::List),
         &Caller::User {
             tenant: TENANT_A.into(),
             app_id: "a".into(),

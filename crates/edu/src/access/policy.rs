@@ -141,6 +141,11 @@ const ME: Policy = Policy {
     access: Access::SignedInUser,
     ..READ
 };
+/// A roster write below `/me`.
+const SIGNED_IN_WRITE: Policy = Policy {
+    access: Access::SignedInUser,
+    ..WRITE
+};
 
 const fn assignments(level: Level) -> Option<Need> {
     Some(Need::new(Family::EduAssignments, level))
@@ -192,80 +197,55 @@ const USER_RUBRICS_WRITE: Policy = Policy {
     ..USER_RUBRICS_READ
 };
 
-/// The row of a contained set: one read and one write policy per set (an exhaustive
-/// match, so a set cannot be served without its row).
+/// The row of a set: one read and one write policy per set (an exhaustive match, so a
+/// set cannot be served without its row), with the roster's exceptions: its delta
+/// functions, and the app-only listing of all users beside the read of one.
 fn set_policy(set: Set, action: Action) -> Policy {
+    use Set::*;
     let (read, write) = match set {
-        Set::AssignmentCategories | Set::AssignmentDefaults | Set::AssignmentSettings => {
+        Schools | SchoolClasses | Classes | ClassTeachers | ClassSchools | Users | UserClasses
+        | UserSchools | UserTaughtClasses => (READ, WRITE),
+        SchoolUsers => (APP_READ, WRITE),
+        ClassMembers => (MEMBERS_READ, WRITE),
+        ClassGroup => (GROUP_READ, WRITE),
+        UserDirectoryUser => (DIRECTORY_USER_READ, WRITE),
+        // Documented as app-only EduRoster.ReadWrite.All, which no app can use without a
+        // user: delegated callers get 403 naming it, apps the /me 400.
+        Me | MeClasses | MeSchools | MeTaughtClasses => (ME, SIGNED_IN_WRITE),
+        MeDirectoryUser => (
+            Policy {
+                access: Access::SignedInUser,
+                ..DIRECTORY_USER_READ
+            },
+            SIGNED_IN_WRITE,
+        ),
+        AssignmentCategories | AssignmentDefaults | AssignmentSettings => {
             (CLASS_SETUP_READ, CLASS_SETUP_WRITE)
         }
-        Set::GradingCategories | Set::GradingSchemes | Set::DefaultGradingScheme => {
+        GradingCategories | GradingSchemes | DefaultGradingScheme => {
             (GRADING_READ, CLASS_SETUP_WRITE)
         }
-        Set::MeRubrics => (MY_RUBRICS_READ, MY_RUBRICS_WRITE),
-        Set::UserRubrics => (USER_RUBRICS_READ, USER_RUBRICS_WRITE),
+        MeRubrics => (MY_RUBRICS_READ, MY_RUBRICS_WRITE),
+        UserRubrics => (USER_RUBRICS_READ, USER_RUBRICS_WRITE),
     };
-    if action.writes() {
-        write
-    } else {
-        read
+    match (set, action) {
+        (Schools | Classes | Users, Action::Delta) => DELTA,
+        (Users, Action::List | Action::Count) => APP_READ,
+        (_, action) if action.writes() => write,
+        _ => read,
     }
 }
 
-/// The policy of every operation (an exhaustive match: an operation cannot exist
-/// without its row).
+/// The policy of every operation.
 pub fn policy(op: Op) -> Policy {
-    use Op::*;
     match op {
-        Metadata => Policy {
+        Op::Metadata => Policy {
             access: Access::Public,
             delegated: None,
             application: None,
             ..READ
         },
-        GetRoot => READ,
-        // schools
-        ListSchools | CountSchools | GetSchool => READ,
-        SchoolsDelta => DELTA,
-        CreateSchool | UpdateSchool | DeleteSchool => WRITE,
-        ListSchoolClasses | CountSchoolClasses | ListSchoolClassRefs => READ,
-        AddSchoolClass | RemoveSchoolClass => WRITE,
-        ListSchoolUsers | CountSchoolUsers | ListSchoolUserRefs => APP_READ,
-        AddSchoolUser | RemoveSchoolUser => WRITE,
-        // classes
-        ListClasses | CountClasses | GetClass => READ,
-        ClassesDelta => DELTA,
-        CreateClass | UpdateClass | DeleteClass => WRITE,
-        ListClassMembers | CountClassMembers | ListClassMemberRefs => MEMBERS_READ,
-        AddClassMember | RemoveClassMember => WRITE,
-        ListClassTeachers | CountClassTeachers | ListClassTeacherRefs => READ,
-        AddClassTeacher | RemoveClassTeacher => WRITE,
-        ListClassSchools | CountClassSchools | GetClassSchool => READ,
-        GetClassGroup => GROUP_READ,
-        // users
-        ListUsers | CountUsers => APP_READ,
-        UsersDelta => DELTA,
-        CreateUser | UpdateUser | DeleteUser => WRITE,
-        GetUser => READ,
-        ListUserClasses | CountUserClasses | GetUserClass => READ,
-        ListUserSchools | CountUserSchools | GetUserSchool => READ,
-        ListUserTaughtClasses | CountUserTaughtClasses | GetUserTaughtClass => READ,
-        GetUserDirectoryUser => DIRECTORY_USER_READ,
-        // me
-        GetMe => ME,
-        // Documented as app-only EduRoster.ReadWrite.All, which no app can use without a
-        // user: delegated callers get 403 naming it, apps the /me 400.
-        UpdateMe => Policy {
-            access: Access::SignedInUser,
-            ..WRITE
-        },
-        ListMeClasses | CountMeClasses | GetMeClass => ME,
-        ListMeSchools | CountMeSchools | GetMeSchool => ME,
-        ListMeTaughtClasses | CountMeTaughtClasses | GetMeTaughtClass => ME,
-        GetMeDirectoryUser => Policy {
-            access: Access::SignedInUser,
-            ..DIRECTORY_USER_READ
-        },
-        Set(set, action) => set_policy(set, action),
+        Op::GetRoot => READ,
+        Op::Set(set, action) => set_policy(set, action),
     }
 }

@@ -4,18 +4,19 @@
 use edugraph_odata::Schema;
 use serde_json::{Map, Value};
 
-use super::document::{self, build, check_body, merge, split_existing};
+use super::document::{self, Plain};
 use super::RuleError;
 
-const TYPE: &str = "educationCategory";
-/// `id` is assigned by the server (the caller passes it in).
-const READ_ONLY: &[&str] = &["id"];
+const PLAIN: Plain = Plain {
+    type_name: "educationCategory",
+    // `id` is assigned by the server (the caller passes it in).
+    read_only: &["id"],
+    validate,
+};
 
 /// A new category; `body` is the POST body.
 pub fn create(schema: &Schema, id: &str, body: Map<String, Value>) -> Result<Value, RuleError> {
-    let props = check_body(schema, TYPE, body, READ_ONLY)?;
-    validate(&props)?;
-    Ok(build(schema, TYPE, id, props, |_| None))
+    PLAIN.create(schema, id, body)
 }
 
 /// The stored category `existing` after a PATCH.
@@ -24,11 +25,7 @@ pub fn update(
     existing: &Value,
     patch: Map<String, Value>,
 ) -> Result<Value, RuleError> {
-    let patch = check_body(schema, TYPE, patch, READ_ONLY)?;
-    let (id, props) = split_existing(existing)?;
-    let props = merge(props, patch);
-    validate(&props)?;
-    Ok(build(schema, TYPE, &id, props, |_| None))
+    PLAIN.update(schema, existing, patch)
 }
 
 /// The rules of a complete category (the schema lets `displayName` be null; a category

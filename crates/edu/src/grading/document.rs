@@ -152,6 +152,45 @@ pub(crate) fn build(
     Value::Object(doc)
 }
 
+/// A type whose documents are its checked properties and nothing the server computes
+/// (a category, a grading category): create and PATCH are the body check, the merge, the
+/// type's validation and [`build`].
+pub(crate) struct Plain {
+    pub type_name: &'static str,
+    /// Properties a client may never send.
+    pub read_only: &'static [&'static str],
+    /// The rules of a complete document's properties.
+    pub validate: fn(&Map<String, Value>) -> Result<(), RuleError>,
+}
+
+impl Plain {
+    /// A new document with id `id` from a POST body.
+    pub(crate) fn create(
+        &self,
+        schema: &Schema,
+        id: &str,
+        body: Map<String, Value>,
+    ) -> Result<Value, RuleError> {
+        let props = check_body(schema, self.type_name, body, self.read_only)?;
+        (self.validate)(&props)?;
+        Ok(build(schema, self.type_name, id, props, |_| None))
+    }
+
+    /// The stored document `existing` after a PATCH.
+    pub(crate) fn update(
+        &self,
+        schema: &Schema,
+        existing: &Value,
+        patch: Map<String, Value>,
+    ) -> Result<Value, RuleError> {
+        let patch = check_body(schema, self.type_name, patch, self.read_only)?;
+        let (id, props) = split_existing(existing)?;
+        let props = merge(props, patch);
+        (self.validate)(&props)?;
+        Ok(build(schema, self.type_name, &id, props, |_| None))
+    }
+}
+
 /// A complex value in schema order: `@odata.type` when present, then `first` (an id
 /// property; it need not be declared: Graph returns a criterion `id` the schema omits),
 /// then the type's properties, unset ones `null`. Undeclared keys are dropped.

@@ -5,11 +5,14 @@
 use edugraph_odata::Schema;
 use serde_json::{Map, Value};
 
-use super::document::{self, build, check_body, merge, split_existing};
+use super::document::{self, Plain};
 use super::{limits, RuleError};
 
-const TYPE: &str = "educationGradingCategory";
-const READ_ONLY: &[&str] = &["id"];
+const PLAIN: Plain = Plain {
+    type_name: "educationGradingCategory",
+    read_only: &["id"],
+    validate,
+};
 
 /// The message Graph answers when a change leaves the weights off 100 (BEHAVIOR §0.7).
 pub const WEIGHTS_MESSAGE: &str = "GradingCategory weights must sum to 100.";
@@ -17,9 +20,7 @@ pub const WEIGHTS_MESSAGE: &str = "GradingCategory weights must sum to 100.";
 /// A new grading category. Only this one category is checked; the caller checks the whole
 /// set of the class with [`check_weights`] once all changes of the request are applied.
 pub fn create(schema: &Schema, id: &str, body: Map<String, Value>) -> Result<Value, RuleError> {
-    let props = check_body(schema, TYPE, body, READ_ONLY)?;
-    validate(&props)?;
-    Ok(build(schema, TYPE, id, props, |_| None))
+    PLAIN.create(schema, id, body)
 }
 
 /// The stored category `existing` after a PATCH (the set's total is the caller's check).
@@ -28,11 +29,7 @@ pub fn update(
     existing: &Value,
     patch: Map<String, Value>,
 ) -> Result<Value, RuleError> {
-    let patch = check_body(schema, TYPE, patch, READ_ONLY)?;
-    let (id, props) = split_existing(existing)?;
-    let props = merge(props, patch);
-    validate(&props)?;
-    Ok(build(schema, TYPE, &id, props, |_| None))
+    PLAIN.update(schema, existing, patch)
 }
 
 /// The class-wide invariant: a non-empty set of categories has weights totalling exactly

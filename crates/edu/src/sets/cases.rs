@@ -27,6 +27,15 @@ pub struct Place<'a> {
     pub parent: &'a str,
 }
 
+impl Place<'_> {
+    /// The kind of the home entity; the contained sets' homes all have one (a class
+    /// or a user), so the entity's own kind stands in only for a root row, which no use
+    /// case here serves.
+    fn home_kind(&self) -> EntityKind {
+        self.def.home.kind().unwrap_or(self.def.kind)
+    }
+}
+
 /// Who writes, and when.
 #[derive(Clone, Copy)]
 pub struct Writer<'a> {
@@ -123,7 +132,7 @@ pub async fn create(
     let rules = rules(place.def)?;
     let id = uuid::Uuid::new_v4().to_string();
     let doc = (rules.create)(w.schema, &id, body, w.stamp())?;
-    let turn = container_turn(place.tenant, place.def.home.kind(), place.parent);
+    let turn = container_turn(place.tenant, place.home_kind(), place.parent);
     let _turn = turn.lock().await;
     check_set(store, place, rules, &id, Some(&doc)).await?;
     let work = UnitOfWork::new().create_in(place.def.kind, place.parent, doc);
@@ -152,7 +161,7 @@ pub async fn update(
     if_match: Option<&IfMatch>,
 ) -> Result<Doc, WriteError> {
     let rules = rules(place.def)?;
-    let turn = container_turn(place.tenant, place.def.home.kind(), place.parent);
+    let turn = container_turn(place.tenant, place.home_kind(), place.parent);
     let _turn = turn.lock().await;
     let current = get(store, place, id).await?.ok_or(WriteError::NotFound)?;
     if rules.invariant.is_some() {
@@ -179,7 +188,7 @@ pub async fn delete(
     if_match: Option<&IfMatch>,
 ) -> Result<(), WriteError> {
     let rules = rules(place.def)?;
-    let turn = container_turn(place.tenant, place.def.home.kind(), place.parent);
+    let turn = container_turn(place.tenant, place.home_kind(), place.parent);
     let _turn = turn.lock().await;
     get(store, place, id).await?.ok_or(WriteError::NotFound)?;
     check_set(store, place, rules, id, None).await?;
@@ -287,7 +296,7 @@ pub async fn set_reference(
         def: SetDef::of(of),
         ..*place
     };
-    let turn = container_turn(place.tenant, place.def.home.kind(), place.parent);
+    let turn = container_turn(place.tenant, place.home_kind(), place.parent);
     let _turn = turn.lock().await;
     get(store, &range, target)
         .await?
@@ -308,7 +317,7 @@ pub async fn set_reference(
 /// Clears the reference (`NotFound` when it points nowhere).
 pub async fn clear_reference(store: &dyn Store, place: &Place<'_>) -> Result<(), WriteError> {
     let relation = reference_relation(place.def)?;
-    let turn = container_turn(place.tenant, place.def.home.kind(), place.parent);
+    let turn = container_turn(place.tenant, place.home_kind(), place.parent);
     let _turn = turn.lock().await;
     let old = referenced(store, place)
         .await?

@@ -9,6 +9,7 @@ pub mod oracle;
 use std::collections::BTreeSet;
 
 use edugraph_edu::access::Op;
+use edugraph_edu::sets::{Action, Set, SetDef, Shape};
 use edugraph_server::http::graph::dispatch::Pat;
 use edugraph_store::Relation;
 
@@ -383,51 +384,31 @@ pub struct RefTarget {
 }
 
 /// The link of a `$ref` write operation: between the school or the spare class and an
-/// entity not yet linked to it in the fixture.
+/// entity not yet linked to it in the fixture. The relation and the path names come
+/// from the set's catalog row.
 pub fn ref_target(op: Op, f: &Fixture) -> Option<RefTarget> {
-    use Op::*;
-    let (relation, from, to, set, nav, target_set) = match op {
-        AddSchoolClass | RemoveSchoolClass => (
-            Relation::SchoolClasses,
-            &f.school,
-            &f.spare_class,
-            "schools",
-            "classes",
-            "classes",
-        ),
-        AddSchoolUser | RemoveSchoolUser => (
-            Relation::SchoolUsers,
-            &f.school,
-            &f.other_student,
-            "schools",
-            "users",
-            "users",
-        ),
-        AddClassMember | RemoveClassMember => (
-            Relation::ClassMembers,
-            &f.spare_class,
-            &f.other_student,
-            "classes",
-            "members",
-            "users",
-        ),
-        AddClassTeacher | RemoveClassTeacher => (
-            Relation::ClassTeachers,
-            &f.spare_class,
-            &f.other_teacher,
-            "classes",
-            "teachers",
-            "users",
-        ),
+    let Op::Set(set, Action::AddRef | Action::RemoveRef) = op else {
+        return None;
+    };
+    let def = SetDef::of(set);
+    let Shape::Links(links) = def.shape else {
+        return None;
+    };
+    let (from, to) = match set {
+        Set::SchoolClasses => (&f.school, &f.spare_class),
+        Set::SchoolUsers => (&f.school, &f.other_student),
+        Set::ClassMembers => (&f.spare_class, &f.other_student),
+        Set::ClassTeachers => (&f.spare_class, &f.other_teacher),
         _ => return None,
     };
+    let set_of = |kind| SetDef::top_level(kind).map_or("", SetDef::name);
     Some(RefTarget {
-        relation,
+        relation: links.relation,
         from: from.clone(),
         to: to.clone(),
-        set,
-        nav,
-        target_set,
+        set: set_of(def.home.kind()?),
+        nav: def.name(),
+        target_set: set_of(def.kind),
     })
 }
 

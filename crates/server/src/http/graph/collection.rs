@@ -4,11 +4,12 @@
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use edugraph_edu::sets::SetDef;
 use edugraph_odata::QueryOptions;
 use edugraph_store::{EntityKind, ListQuery, Scope};
 use percent_encoding::percent_decode_str;
 
-use super::ctx::{key_literal, not_found, page_size, set_name, Ctx};
+use super::ctx::{key_literal, not_found, page_size, set_fragment, Ctx};
 use super::expand::{render_many, render_one, validate};
 use super::navs::Nav;
 use super::respond::{self, View};
@@ -17,26 +18,15 @@ use crate::error::{ApiError, ApiResult};
 
 /// `GET /education/{set}`.
 pub async fn list_set(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
-    let fragment = format!("education/{}", set_name(kind));
+    let fragment = set_fragment(kind);
     let opts = ctx.query(kind)?;
     Ok(list(ctx, &opts, kind, Scope::All, &fragment).await?.0)
 }
 
-/// `GET /education/{set}/{id}/{nav}`: 404 when `id` does not exist.
+/// `GET /education/{set}/{id}/{nav}` (404 when `id` does not exist) and
+/// `/education/me/{nav}` (`id` the signed-in user's), with the context of `nav`'s row.
 pub async fn list_nav(ctx: &Ctx, nav: &Nav, id: &str) -> ApiResult<Response> {
-    let fragment = format!(
-        "education/{}({})/{}",
-        set_name(nav.from),
-        key_literal(id),
-        nav.name
-    );
-    list_from(ctx, nav, id, &fragment).await
-}
-
-/// `GET /education/me/{nav}` for the signed-in user.
-pub async fn list_me_nav(ctx: &Ctx, nav: &Nav) -> ApiResult<Response> {
-    let me = ctx.me()?.to_string();
-    list_from(ctx, nav, &me, &format!("education/me/{}", nav.name)).await
+    list_from(ctx, nav, id, &nav_fragment(nav, id)).await
 }
 
 /// Lists navigation `nav` of entity `id`, answering exactly as [`require_source`] followed
@@ -111,20 +101,9 @@ pub async fn count_nav(ctx: &Ctx, nav: &Nav, id: &str) -> ApiResult<Response> {
     count_with(ctx, &opts?, nav.target, nav.scope(id)).await
 }
 
-pub async fn count_me_nav(ctx: &Ctx, nav: &Nav) -> ApiResult<Response> {
-    let me = ctx.me()?.to_string();
-    count_nav(ctx, nav, &me).await
-}
-
 /// `GET /education/users/{id}/classes/{cid}` and the other read-only navigation items:
 /// the target entity when it is linked, 404 otherwise.
-pub async fn nav_item(
-    ctx: &Ctx,
-    nav: &Nav,
-    id: &str,
-    other: &str,
-    fragment_base: &str,
-) -> ApiResult<Response> {
+pub async fn nav_item(ctx: &Ctx, nav: &Nav, id: &str, other: &str) -> ApiResult<Response> {
     // Checked before any read; reported after the 404s (see `list_from`).
     let opts = ctx.query(nav.target);
     let (from, to) = nav.link(id, other);
@@ -144,7 +123,7 @@ pub async fn nav_item(
     validate(nav.target, &opts.expand)?;
     let view = View::new(ctx, nav.target, opts.select.as_deref());
     let body = render_one(ctx, nav.target, &doc.json, &view, &opts.expand).await?;
-    let context = ctx.context(&format!("{fragment_base}/{}/$entity", nav.name));
+    let context = ctx.context(&format!("{}/$entity", nav_fragment(nav, id)));
     Ok(respond::json(
         ctx,
         StatusCode::OK,
@@ -153,8 +132,10 @@ pub async fn nav_item(
     ))
 }
 
+/// The `@odata.context` fragment of navigation `nav` from entity `id`, from its row
+/// (`education/classes('c1')/members`, `education/me/classes`).
 pub fn nav_fragment(nav: &Nav, id: &str) -> String {
-    format!("education/{}({})", set_name(nav.from), key_literal(id))
+    SetDef::of(nav.set).fragment(&key_literal(id))
 }
 
 /// The source entity of a navigation must exist (404 naming it), and delegated callers

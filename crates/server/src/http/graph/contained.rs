@@ -28,7 +28,7 @@ pub async fn run(ctx: &Ctx, set: Set, action: Action, keys: &[String]) -> ApiRes
     let def = SetDef::of(set);
     let (home, item) = match def.home {
         Home::Me => (ctx.me()?.to_string(), keys.first()),
-        Home::Class | Home::User => (
+        Home::Root | Home::School | Home::Class | Home::User => (
             keys.first()
                 .cloned()
                 .ok_or_else(|| ApiError::internal("route key missing"))?,
@@ -174,7 +174,10 @@ fn writer(ctx: &Ctx) -> Writer<'_> {
 /// The home entity must exist (404 naming it), and a delegated caller must hold the
 /// grant's role in the class, or be the user whose data it is.
 async fn require_home(ctx: &Ctx, def: &SetDef, home: &str) -> ApiResult<()> {
-    let kind = def.home.kind();
+    let kind = def
+        .home
+        .kind()
+        .ok_or_else(|| ApiError::internal("a contained set without a home"))?;
     if ctx.store().get(ctx.tenant(), kind, home).await?.is_none() {
         return Err(not_found(home));
     }

@@ -4,12 +4,13 @@
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use edugraph_edu::access::{self, ClassRole, ClassRule, Denied, Grant, Op};
+use edugraph_edu::access::{self, ClassRule, Denied, Grant, Op};
+use edugraph_edu::sets::SetDef;
 use edugraph_edu::writes::IfMatch;
 use edugraph_edu::Caller;
 use edugraph_odata::query::referenced_paths;
 use edugraph_odata::{ApiVersion, QueryOptions, Schema};
-use edugraph_store::{EntityKind, Relation, Store};
+use edugraph_store::{EntityKind, Store};
 
 use super::expand::expansion;
 use crate::error::{ApiError, ApiResult};
@@ -85,13 +86,8 @@ impl Ctx {
     }
     /// The canonical absolute URL of an entity (`$ref` values, `Location`).
     pub fn entity_url(&self, kind: EntityKind, id: &str) -> String {
-        format!(
-            "{}/{}/education/{}/{}",
-            self.base,
-            self.version.as_str(),
-            set_name(kind),
-            id
-        )
+        let path = SetDef::top_level(kind).map_or_else(String::new, |d| d.entity_path("", id));
+        format!("{}/{}/{path}", self.base, self.version.as_str())
     }
     /// Parses the query string against `kind`'s type and checks it against what the
     /// caller may read; `$search` is refused here because no roster collection supports
@@ -146,21 +142,7 @@ impl Ctx {
         if !self.rule_reads_store(rule) {
             return Ok(());
         }
-        let store = self.store();
-        let tenant = self.tenant();
-        let role = if store
-            .has_link(tenant, Relation::ClassTeachers, class_id, user)
-            .await?
-        {
-            ClassRole::Teacher
-        } else if store
-            .has_link(tenant, Relation::ClassMembers, class_id, user)
-            .await?
-        {
-            ClassRole::Student
-        } else {
-            ClassRole::Other
-        };
+        let role = access::class_role(self.store(), self.tenant(), class_id, user).await?;
         access::check_class_role(rule, role, class_id).map_err(denied)
     }
 
@@ -183,15 +165,11 @@ impl Ctx {
     }
 }
 
-/// The entity-set segment of a kind.
-pub fn set_name(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::User => "users",
-        EntityKind::Class => "classes",
-        EntityKind::School => "schools",
-        // Contained kinds have no top-level set; their paths come from the catalog.
-        other => other.type_name(),
-    }
+/// The `@odata.context` fragment of a top-level kind's entity set, from its catalog
+/// row (`education/users`). Contained kinds have no top-level set; their contexts come
+/// from their own rows.
+pub fn set_fragment(kind: EntityKind) -> String {
+    SetDef::top_level(kind).map_or_else(|| kind.type_name().to_string(), |d| d.fragment(""))
 }
 
 pub fn denied(d: Denied) -> ApiError {

@@ -1,9 +1,9 @@
 //! The one route table of the Graph surface, served under both `/v1.0` and `/beta`.
 //! Every path is a pattern of segments with the operations its methods map to; each
 //! [`Op`] has a policy in `edugraph_edu::access::policy` and a handler in
-//! `handlers::run` (both exhaustive matches, so an operation cannot be routed without
-//! either). The roster's rows are written out here; the rows of the contained sets are
-//! generated from their catalog (`edugraph_edu::sets::SETS`).
+//! `handlers::run`. Beyond `$metadata` and the `/education` root, every row is
+//! generated from the catalog of sets (`edugraph_edu::sets::SETS`): a set's home and
+//! path give the pattern, its shape the routes and methods.
 
 use std::sync::LazyLock;
 
@@ -62,7 +62,6 @@ pub struct Route {
     pub methods: &'static [(Verb, Op)],
 }
 
-use Op::*;
 use Pat::{Count as C, Delta as D, Key as K, Lit as L, Ref as R};
 use Verb::{Delete as DEL, Get as GET, Patch as PATCH, Post as POST, Put as PUT};
 
@@ -72,132 +71,74 @@ const fn r(pattern: &'static [Pat], methods: &'static [(Verb, Op)]) -> Route {
     Route { pattern, methods }
 }
 
-/// Every route: the roster's, then the contained sets'. Order matters only where a
-/// literal and a key compete (`delta` first).
+/// Every route: the service's two, then each set's, in catalog order. Order matters only
+/// where a literal and a key compete (`delta` first).
 pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
-    let mut routes: Vec<Route> = ROSTER.iter().map(|x| r(x.pattern, x.methods)).collect();
+    let mut routes = vec![
+        r(&[L("$metadata")], &[(GET, Op::Metadata)]),
+        r(&[E], &[(GET, Op::GetRoot)]),
+    ];
     for def in SETS {
         routes.extend(set_routes(def));
     }
     routes
 });
 
-/// The rows of one contained set, from its catalog row. Built once; the patterns and
-/// method lists live as long as the process.
+/// The rows of one set, from its catalog row. Built once; the patterns and method lists
+/// live as long as the process.
 fn set_routes(def: &'static SetDef) -> Vec<Route> {
     let mut base = vec![E];
-    match def.home {
-        Home::Class => base.extend([L("classes"), K]),
-        Home::User => base.extend([L("users"), K]),
-        Home::Me => base.push(L("me")),
+    if let Some(kind) = def.home.kind() {
+        match def.home {
+            Home::Me => base.push(L("me")),
+            _ => {
+                let set = SetDef::top_level(kind).expect("every home kind has an entity set");
+                base.extend([L(set.name()), K]);
+            }
+        }
     }
     base.extend(def.path.iter().map(|seg| L(seg)));
     let op = |action| Op::Set(def.set, action);
-    let with = |extra: Option<Pat>, methods: Vec<(Verb, Op)>| {
+    let with = |extra: &[Pat], actions: &[(Verb, Action)]| {
         let mut pattern = base.clone();
-        pattern.extend(extra);
+        pattern.extend_from_slice(extra);
+        let methods: Vec<(Verb, Op)> = actions.iter().map(|(v, a)| (*v, op(*a))).collect();
         r(Vec::leak(pattern), Vec::leak(methods))
     };
-    let mut out = Vec::new();
+    use Action::*;
+    let item = [(GET, Get), (PATCH, Update), (DEL, Delete)];
     match def.shape {
         Shape::Collection => {
-            out.push(with(
-                None,
-                vec![(GET, op(Action::List)), (POST, op(Action::Create))],
-            ));
-            out.push(with(Some(C), vec![(GET, op(Action::Count))]));
+            let mut out = vec![
+                with(&[], &[(GET, List), (POST, Create)]),
+                with(&[C], &[(GET, Count)]),
+            ];
             if def.delta {
-                out.push(with(Some(D), vec![(GET, op(Action::Delta))]));
+                out.push(with(&[D], &[(GET, Delta)]));
             }
-            let item = vec![
-                (GET, op(Action::Get)),
-                (PATCH, op(Action::Update)),
-                (DEL, op(Action::Delete)),
-            ];
-            out.push(with(Some(K), item));
+            out.push(with(&[K], &item));
+            out
         }
-        Shape::Singleton => {
-            let methods = vec![
-                (GET, op(Action::Get)),
-                (PATCH, op(Action::Update)),
-                (DEL, op(Action::Delete)),
-            ];
-            out.push(with(None, methods));
-        }
-        Shape::Reference(_) => {
-            out.push(with(None, vec![(GET, op(Action::Get))]));
-            out.push(with(
-                Some(R),
-                vec![(PUT, op(Action::PutRef)), (DEL, op(Action::DeleteRef))],
-            ));
-        }
+        Shape::Singleton => vec![with(&[], &item)],
+        Shape::Reference(_) => vec![
+            with(&[], &[(GET, Get)]),
+            with(&[R], &[(PUT, PutRef), (DEL, DeleteRef)]),
+        ],
+        Shape::Links(links) if links.refs => vec![
+            with(&[], &[(GET, List)]),
+            with(&[C], &[(GET, Count)]),
+            with(&[R], &[(GET, ListRefs), (POST, AddRef), (DEL, RemoveRef)]),
+            with(&[K, R], &[(DEL, RemoveRef)]),
+        ],
+        Shape::Links(_) => vec![
+            with(&[], &[(GET, List)]),
+            with(&[C], &[(GET, Count)]),
+            with(&[K], &[(GET, Get)]),
+        ],
+        Shape::Directory(_) => vec![with(&[], &[(GET, Get)])],
+        Shape::Caller => vec![with(&[], &[(GET, Get), (PATCH, Update)])],
     }
-    out
 }
-
-/// The roster's routes.
-#[rustfmt::skip]
-static ROSTER: &[Route] = &[
-    r(&[L("$metadata")], &[(GET, Metadata)]),
-    r(&[E], &[(GET, GetRoot)]),
-    // schools
-    r(&[E, L("schools")], &[(GET, ListSchools), (POST, CreateSchool)]),
-    r(&[E, L("schools"), C], &[(GET, CountSchools)]),
-    r(&[E, L("schools"), D], &[(GET, SchoolsDelta)]),
-    r(&[E, L("schools"), K], &[(GET, GetSchool), (PATCH, UpdateSchool), (DEL, DeleteSchool)]),
-    r(&[E, L("schools"), K, L("classes")], &[(GET, ListSchoolClasses)]),
-    r(&[E, L("schools"), K, L("classes"), C], &[(GET, CountSchoolClasses)]),
-    r(&[E, L("schools"), K, L("classes"), R], &[(GET, ListSchoolClassRefs), (POST, AddSchoolClass), (DEL, RemoveSchoolClass)]),
-    r(&[E, L("schools"), K, L("classes"), K, R], &[(DEL, RemoveSchoolClass)]),
-    r(&[E, L("schools"), K, L("users")], &[(GET, ListSchoolUsers)]),
-    r(&[E, L("schools"), K, L("users"), C], &[(GET, CountSchoolUsers)]),
-    r(&[E, L("schools"), K, L("users"), R], &[(GET, ListSchoolUserRefs), (POST, AddSchoolUser), (DEL, RemoveSchoolUser)]),
-    r(&[E, L("schools"), K, L("users"), K, R], &[(DEL, RemoveSchoolUser)]),
-    // classes
-    r(&[E, L("classes")], &[(GET, ListClasses), (POST, CreateClass)]),
-    r(&[E, L("classes"), C], &[(GET, CountClasses)]),
-    r(&[E, L("classes"), D], &[(GET, ClassesDelta)]),
-    r(&[E, L("classes"), K], &[(GET, GetClass), (PATCH, UpdateClass), (DEL, DeleteClass)]),
-    r(&[E, L("classes"), K, L("members")], &[(GET, ListClassMembers)]),
-    r(&[E, L("classes"), K, L("members"), C], &[(GET, CountClassMembers)]),
-    r(&[E, L("classes"), K, L("members"), R], &[(GET, ListClassMemberRefs), (POST, AddClassMember), (DEL, RemoveClassMember)]),
-    r(&[E, L("classes"), K, L("members"), K, R], &[(DEL, RemoveClassMember)]),
-    r(&[E, L("classes"), K, L("teachers")], &[(GET, ListClassTeachers)]),
-    r(&[E, L("classes"), K, L("teachers"), C], &[(GET, CountClassTeachers)]),
-    r(&[E, L("classes"), K, L("teachers"), R], &[(GET, ListClassTeacherRefs), (POST, AddClassTeacher), (DEL, RemoveClassTeacher)]),
-    r(&[E, L("classes"), K, L("teachers"), K, R], &[(DEL, RemoveClassTeacher)]),
-    r(&[E, L("classes"), K, L("schools")], &[(GET, ListClassSchools)]),
-    r(&[E, L("classes"), K, L("schools"), C], &[(GET, CountClassSchools)]),
-    r(&[E, L("classes"), K, L("schools"), K], &[(GET, GetClassSchool)]),
-    r(&[E, L("classes"), K, L("group")], &[(GET, GetClassGroup)]),
-    // users
-    r(&[E, L("users")], &[(GET, ListUsers), (POST, CreateUser)]),
-    r(&[E, L("users"), C], &[(GET, CountUsers)]),
-    r(&[E, L("users"), D], &[(GET, UsersDelta)]),
-    r(&[E, L("users"), K], &[(GET, GetUser), (PATCH, UpdateUser), (DEL, DeleteUser)]),
-    r(&[E, L("users"), K, L("classes")], &[(GET, ListUserClasses)]),
-    r(&[E, L("users"), K, L("classes"), C], &[(GET, CountUserClasses)]),
-    r(&[E, L("users"), K, L("classes"), K], &[(GET, GetUserClass)]),
-    r(&[E, L("users"), K, L("schools")], &[(GET, ListUserSchools)]),
-    r(&[E, L("users"), K, L("schools"), C], &[(GET, CountUserSchools)]),
-    r(&[E, L("users"), K, L("schools"), K], &[(GET, GetUserSchool)]),
-    r(&[E, L("users"), K, L("taughtClasses")], &[(GET, ListUserTaughtClasses)]),
-    r(&[E, L("users"), K, L("taughtClasses"), C], &[(GET, CountUserTaughtClasses)]),
-    r(&[E, L("users"), K, L("taughtClasses"), K], &[(GET, GetUserTaughtClass)]),
-    r(&[E, L("users"), K, L("user")], &[(GET, GetUserDirectoryUser)]),
-    // me
-    r(&[E, L("me")], &[(GET, GetMe), (PATCH, UpdateMe)]),
-    r(&[E, L("me"), L("classes")], &[(GET, ListMeClasses)]),
-    r(&[E, L("me"), L("classes"), C], &[(GET, CountMeClasses)]),
-    r(&[E, L("me"), L("classes"), K], &[(GET, GetMeClass)]),
-    r(&[E, L("me"), L("schools")], &[(GET, ListMeSchools)]),
-    r(&[E, L("me"), L("schools"), C], &[(GET, CountMeSchools)]),
-    r(&[E, L("me"), L("schools"), K], &[(GET, GetMeSchool)]),
-    r(&[E, L("me"), L("taughtClasses")], &[(GET, ListMeTaughtClasses)]),
-    r(&[E, L("me"), L("taughtClasses"), C], &[(GET, CountMeTaughtClasses)]),
-    r(&[E, L("me"), L("taughtClasses"), K], &[(GET, GetMeTaughtClass)]),
-    r(&[E, L("me"), L("user")], &[(GET, GetMeDirectoryUser)]),
-];
 
 /// The outcome of looking a request up in [`ROUTES`].
 #[derive(Debug)]
@@ -258,6 +199,10 @@ fn match_pattern(pattern: &[Pat], segments: &[Segment]) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use edugraph_edu::sets::Set;
+
+    const REMOVE_CLASS_MEMBER: Op = Op::Set(Set::ClassMembers, Action::RemoveRef);
+    const USERS_DELTA: Op = Op::Set(Set::Users, Action::Delta);
 
     fn segs(path: &str) -> Vec<Segment> {
         path.split('/')
@@ -287,30 +232,45 @@ mod tests {
             Some(Verb::Delete),
         ) {
             Resolved::Found { op, keys } => {
-                assert_eq!(op, RemoveClassMember);
+                assert_eq!(op, REMOVE_CLASS_MEMBER);
                 assert_eq!(keys, ["c1", "u1"]);
             }
             other => panic!("{other:?}"),
         }
         assert!(matches!(
             resolve(&segs("education/users/delta()"), Some(Verb::Get)),
-            Resolved::Found { op: UsersDelta, .. }
+            Resolved::Found {
+                op: USERS_DELTA,
+                ..
+            }
         ));
         assert!(matches!(
             resolve(&segs("education/users/delta"), Some(Verb::Get)),
-            Resolved::Found { op: UsersDelta, .. }
+            Resolved::Found {
+                op: USERS_DELTA,
+                ..
+            }
         ));
         assert!(matches!(
             resolve(&segs("education/Users/Delta"), Some(Verb::Get)),
-            Resolved::Found { op: UsersDelta, .. }
+            Resolved::Found {
+                op: USERS_DELTA,
+                ..
+            }
         ));
         assert!(matches!(
             resolve(&segs("Education/Users"), Some(Verb::Get)),
-            Resolved::Found { op: ListUsers, .. }
+            Resolved::Found {
+                op: Op::Set(Set::Users, Action::List),
+                ..
+            }
         ));
         assert!(matches!(
             resolve(&segs("education/users/$count"), Some(Verb::Get)),
-            Resolved::Found { op: CountUsers, .. }
+            Resolved::Found {
+                op: Op::Set(Set::Users, Action::Count),
+                ..
+            }
         ));
     }
 
@@ -332,5 +292,75 @@ mod tests {
             resolve(&segs("education/users"), None),
             Resolved::MethodNotAllowed(_)
         ));
+    }
+
+    /// The table holds `$metadata`, the root and the rows generated from the catalog,
+    /// nothing else: every routed operation is an action its set serves, and every action
+    /// of every set is routed.
+    #[test]
+    fn every_route_comes_from_the_catalog() {
+        let generated: usize = SETS.iter().map(|d| set_routes(d).len()).sum();
+        assert_eq!(ROUTES.len(), 2 + generated);
+        let mut routed = std::collections::HashSet::new();
+        for (i, route) in ROUTES.iter().enumerate() {
+            for (_, op) in route.methods {
+                match op {
+                    Op::Metadata | Op::GetRoot => assert!(i < 2, "{:?}", route.pattern),
+                    Op::Set(set, action) => {
+                        assert!(SetDef::of(*set).actions().contains(action), "{op:?}");
+                        routed.insert(*op);
+                    }
+                }
+            }
+        }
+        for op in Op::all().into_iter().skip(2) {
+            assert!(routed.contains(&op), "{op:?} is not routed");
+        }
+    }
+
+    /// Context URLs, entity URLs and route patterns are written by the catalog's rows
+    /// (`SetDef::fragment`, `entity_path`, `set_routes`), never spelled out by a
+    /// handler: no string literal in the Graph surface's code names an `education/...`
+    /// path (tests and the SDK path catalog's documentation excepted).
+    #[test]
+    fn no_path_is_spelled_out_beside_the_catalog() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/graph");
+        let mut files = vec![];
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 10, "{files:?}");
+        let mut found = vec![];
+        for file in files {
+            let name = file.to_string_lossy().to_string();
+            if name.ends_with("tests.rs") || name.contains("/catalog") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            // Code only: a file's tests come after its `#[cfg(test)]`.
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for (n, line) in code.lines().enumerate() {
+                let line = line.trim_start();
+                if line.starts_with("//") {
+                    continue;
+                }
+                if line.contains("\"education/") || line.contains("/education/") {
+                    found.push(format!("{name}:{}: {line}", n + 1));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "paths outside the catalog:\n{}",
+            found.join("\n")
+        );
     }
 }

@@ -11,7 +11,7 @@ use edugraph_edu::writes::{self, WriteError};
 use edugraph_store::{EntityKind, StoreError};
 use serde_json::Value;
 
-use super::ctx::{not_found, set_name, Ctx};
+use super::ctx::{not_found, set_fragment, Ctx};
 use super::expand::{render_one, validate};
 use super::respond::{self, View};
 use crate::error::{ApiError, ApiResult};
@@ -23,7 +23,7 @@ pub fn rule_error(e: RuleError) -> ApiError {
 /// `GET /education/{set}/{id}`: one store read; without `$select`/`$expand` the stored
 /// text goes out with only `@odata.context` and `@odata.etag` spliced in.
 pub async fn get(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
-    let fragment = format!("education/{}/$entity", set_name(kind));
+    let fragment = format!("{}/$entity", set_fragment(kind));
     get_with_context(ctx, kind, id, &fragment).await
 }
 
@@ -86,7 +86,7 @@ pub async fn create(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
     .await
     .map_err(|e| write_error(e, &id))?;
     let view = View::new(ctx, kind, None);
-    let context = ctx.context(&format!("education/{}/$entity", set_name(kind)));
+    let context = ctx.context(&format!("{}/$entity", set_fragment(kind)));
     let body = respond::render(&stored.json, &view);
     let mut resp = respond::entity(ctx, StatusCode::CREATED, &context, stored.version, &body);
     if let Ok(location) = HeaderValue::from_str(&ctx.entity_url(kind, &id)) {
@@ -97,7 +97,7 @@ pub async fn create(ctx: &Ctx, kind: EntityKind) -> ApiResult<Response> {
 
 /// `PATCH /education/{set}/{id}`: 200 with the updated entity.
 pub async fn update(ctx: &Ctx, kind: EntityKind, id: &str) -> ApiResult<Response> {
-    let fragment = format!("education/{}/$entity", set_name(kind));
+    let fragment = format!("{}/$entity", set_fragment(kind));
     update_with_context(ctx, kind, id, &fragment).await
 }
 

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use edugraph_edu::access::Op;
+use edugraph_edu::sets::{Action, Directory, SetDef, Shape};
 use edugraph_odata::ExpandItem;
 use edugraph_store::{Doc, EntityKind, ListQuery};
 use serde_json::Value;
@@ -80,11 +81,12 @@ pub fn expansion(kind: EntityKind, nav: &str) -> Option<(Op, Option<EntityKind>)
     if let Some(n) = navs::find(kind, nav) {
         return Some((n.list_op, Some(n.target)));
     }
-    match (kind, nav) {
-        (EntityKind::Class, "group") => Some((Op::GetClassGroup, None)),
-        (EntityKind::User, "user") => Some((Op::GetUserDirectoryUser, None)),
-        _ => None,
-    }
+    directory_row(kind, nav).map(|def| (Op::Set(def.set, Action::Get), None))
+}
+
+/// The catalog row of the directory object `nav` of a `kind` entity.
+fn directory_row(kind: EntityKind, nav: &str) -> Option<&'static SetDef> {
+    SetDef::navigation(kind, nav).filter(|d| matches!(d.shape, Shape::Directory(_)))
 }
 
 fn unsupported(kind: EntityKind, nav: &str) -> ApiError {
@@ -129,13 +131,15 @@ async fn expand_into(
                 related.push(shape(parse(&doc.json)?, &view));
             }
             Value::Array(related)
-        } else if kind == EntityKind::Class && item.nav == "group" {
-            ctx.authorize(Op::GetClassGroup)?;
-            let domain = directory::tenant_domain(ctx).await?;
-            directory::group(source, domain.as_deref())
-        } else if kind == EntityKind::User && item.nav == "user" {
-            ctx.authorize(Op::GetUserDirectoryUser)?;
-            directory::user(source)
+        } else if let Some(def) = directory_row(kind, &item.nav) {
+            ctx.authorize(Op::Set(def.set, Action::Get))?;
+            match def.shape {
+                Shape::Directory(Directory::Group) => {
+                    let domain = directory::tenant_domain(ctx).await?;
+                    directory::group(source, domain.as_deref())
+                }
+                _ => directory::user(source),
+            }
         } else {
             return Err(unsupported(kind, &item.nav));
         };

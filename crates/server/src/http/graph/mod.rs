@@ -23,6 +23,7 @@ mod me;
 mod navs;
 mod refs;
 mod respond;
+mod roster;
 mod tokens;
 
 use axum::extract::{FromRequestParts, Request};

@@ -1,12 +1,18 @@
-//! The non-contained navigations of the roster entities and the store links behind them.
-//! Every link is stored once (`class → user`, `school → class`, `school → user`); the
-//! reverse navigations read the same link from the other end.
+//! The roster's navigations to many (`members`, `classes`, ...) as the handlers and
+//! `$expand` use them, derived from the catalog's `Links` rows. Every link is stored once
+//! (`class → user`, `school → class`, `school → user`); the reverse navigations read the
+//! same link from the other end.
+
+use std::sync::LazyLock;
 
 use edugraph_edu::access::Op;
+use edugraph_edu::sets::{Action, Set, SetDef, Shape, SETS};
 use edugraph_store::{EntityKind, Relation, Scope};
 
 #[derive(Debug)]
 pub struct Nav {
+    /// The catalog row it comes from.
+    pub set: Set,
     pub from: EntityKind,
     pub name: &'static str,
     pub target: EntityKind,
@@ -17,87 +23,33 @@ pub struct Nav {
     pub list_op: Op,
 }
 
-pub static SCHOOL_CLASSES: Nav = Nav {
-    from: EntityKind::School,
-    name: "classes",
-    target: EntityKind::Class,
-    relation: Relation::SchoolClasses,
-    outgoing: true,
-    list_op: Op::ListSchoolClasses,
-};
-pub static SCHOOL_USERS: Nav = Nav {
-    from: EntityKind::School,
-    name: "users",
-    target: EntityKind::User,
-    relation: Relation::SchoolUsers,
-    outgoing: true,
-    list_op: Op::ListSchoolUsers,
-};
-pub static CLASS_MEMBERS: Nav = Nav {
-    from: EntityKind::Class,
-    name: "members",
-    target: EntityKind::User,
-    relation: Relation::ClassMembers,
-    outgoing: true,
-    list_op: Op::ListClassMembers,
-};
-pub static CLASS_TEACHERS: Nav = Nav {
-    from: EntityKind::Class,
-    name: "teachers",
-    target: EntityKind::User,
-    relation: Relation::ClassTeachers,
-    outgoing: true,
-    list_op: Op::ListClassTeachers,
-};
-pub static CLASS_SCHOOLS: Nav = Nav {
-    from: EntityKind::Class,
-    name: "schools",
-    target: EntityKind::School,
-    relation: Relation::SchoolClasses,
-    outgoing: false,
-    list_op: Op::ListClassSchools,
-};
-pub static USER_CLASSES: Nav = Nav {
-    from: EntityKind::User,
-    name: "classes",
-    target: EntityKind::Class,
-    relation: Relation::ClassMembers,
-    outgoing: false,
-    list_op: Op::ListUserClasses,
-};
-pub static USER_TAUGHT_CLASSES: Nav = Nav {
-    from: EntityKind::User,
-    name: "taughtClasses",
-    target: EntityKind::Class,
-    relation: Relation::ClassTeachers,
-    outgoing: false,
-    list_op: Op::ListUserTaughtClasses,
-};
-pub static USER_SCHOOLS: Nav = Nav {
-    from: EntityKind::User,
-    name: "schools",
-    target: EntityKind::School,
-    relation: Relation::SchoolUsers,
-    outgoing: false,
-    list_op: Op::ListUserSchools,
-};
+/// One per `Links` row of the catalog, `/me`'s included.
+static ALL: LazyLock<Vec<Nav>> = LazyLock::new(|| {
+    SETS.iter()
+        .filter_map(|def| match (def.shape, def.home.kind()) {
+            (Shape::Links(links), Some(from)) => Some(Nav {
+                set: def.set,
+                from,
+                name: def.name(),
+                target: def.kind,
+                relation: links.relation,
+                outgoing: links.outgoing,
+                list_op: Op::Set(def.set, Action::List),
+            }),
+            _ => None,
+        })
+        .collect()
+});
 
-pub static ALL: [&Nav; 8] = [
-    &SCHOOL_CLASSES,
-    &SCHOOL_USERS,
-    &CLASS_MEMBERS,
-    &CLASS_TEACHERS,
-    &CLASS_SCHOOLS,
-    &USER_CLASSES,
-    &USER_TAUGHT_CLASSES,
-    &USER_SCHOOLS,
-];
+/// The navigation of a `Links` row.
+pub fn of(set: Set) -> Option<&'static Nav> {
+    ALL.iter().find(|n| n.set == set)
+}
 
-/// The collection navigation `name` of `from`, if it is one we store.
+/// The collection navigation `name` of `from`, if it is one we store (below the
+/// entity's key, not `/me`'s: its policy is the one `$expand` needs).
 pub fn find(from: EntityKind, name: &str) -> Option<&'static Nav> {
-    ALL.iter()
-        .copied()
-        .find(|n| n.from == from && n.name == name)
+    SetDef::navigation(from, name).and_then(|def| of(def.set))
 }
 
 impl Nav {
