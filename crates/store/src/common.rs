@@ -97,6 +97,8 @@ pub(crate) const DELETE_LINK: &str =
     "DELETE FROM links WHERE tenant_id = $1 AND relation = $2 AND from_id = $3 AND to_id = $4";
 pub(crate) const HAS_LINK: &str =
     "SELECT 1 FROM links WHERE tenant_id = $1 AND relation = $2 AND from_id = $3 AND to_id = $4";
+pub(crate) const LINKS_OF_RELATION: &str =
+    "SELECT from_id, to_id FROM links WHERE tenant_id = $1 AND relation = $2";
 pub(crate) const LATEST_SEQ: &str =
     "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE tenant_id = $1";
 pub(crate) const PUT_TENANT: &str =

@@ -379,6 +379,9 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
         from: &str,
         to: &str,
     ) -> Result<bool>;
+    /// Every link of `relation` in the tenant as `(from, to)` pairs, in no particular
+    /// order: one query where a sync would otherwise list each class's members.
+    async fn links(&self, tenant: &str, relation: Relation) -> Result<Vec<(String, String)>>;
 
     // --- delta ---------------------------------------------------------------------
     /// The newest change sequence number of the tenant (0 when nothing happened yet).

@@ -1,13 +1,16 @@
 //! [`apply`]: writes a plan. The module doc of `sync` says what a crash midway leaves and
 //! why running the import again converges.
 
-use edugraph_store::{EntityKind, Op, Store, UnitOfWork};
+use edugraph_store::{EntityKind, Op, Relation, Store, UnitOfWork};
 
 use super::{Plan, SyncError};
 
 /// Operations per unit of work: one transaction stays short (the server's writers wait
 /// for SQLite's single writer), while a district still needs only a few hundred.
 pub const BATCH: usize = 1_000;
+/// Entities and links per batch of a first import's bulk load.
+const BULK_ENTITIES: usize = 5_000;
+const BULK_LINKS: usize = 50_000;
 
 /// What [`apply`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,18 +62,27 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
         && done.updated + done.deactivated + done.unlinked == 0
         && store.tenant_is_empty(tenant).await?
     {
-        let entities: Vec<(EntityKind, serde_json::Value)> =
-            creates.map(|(k, d)| (k, d.clone())).collect();
-        let links: Vec<_> = plan
+        // In batches, so that only one batch of documents is copied (and serialized) at
+        // a time; the store still loads them all in one transaction.
+        let entities: Vec<(EntityKind, &serde_json::Value)> = creates.collect();
+        let links: Vec<(Relation, &String, &String)> = plan
             .links
             .iter()
-            .flat_map(|l| {
-                l.add
-                    .iter()
-                    .map(|(f, t)| (l.relation, f.clone(), t.clone()))
-            })
+            .flat_map(|l| l.add.iter().map(|(f, t)| (l.relation, f, t)))
             .collect();
-        store.bulk_load(tenant, &entities, &links).await?;
+        let entity_batches = entities.chunks(BULK_ENTITIES).map(|chunk| {
+            let docs = chunk.iter().map(|(k, d)| (*k, (*d).clone())).collect();
+            (docs, Vec::new())
+        });
+        let link_batches = links.chunks(BULK_LINKS).map(|chunk| {
+            let pairs = chunk
+                .iter()
+                .map(|(r, f, t)| (*r, (*f).clone(), (*t).clone()))
+                .collect();
+            (Vec::new(), pairs)
+        });
+        let mut batches = entity_batches.chain(link_batches);
+        store.bulk_load_batches(tenant, &mut batches).await?;
         done.bulk = true;
         done.transactions = 1;
         return Ok(done);

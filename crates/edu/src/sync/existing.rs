@@ -14,12 +14,20 @@ use super::documents::SIS;
 /// enough that one page of documents stays a few megabytes.
 const PAGE: u32 = 2_000;
 
-/// A stored entity the sync owns.
+/// A stored entity the sync owns, kept as its stored text (parsed again when the plan
+/// needs it: once per entity).
 #[derive(Debug, Clone)]
 pub(super) struct Held {
     pub id: String,
     pub version: i64,
-    pub doc: Value,
+    pub json: String,
+}
+
+impl Held {
+    /// The stored document (`Null` if the text is not JSON: it was parsed when read).
+    pub fn doc(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -57,84 +65,93 @@ impl Existing {
             op: CmpOp::Eq,
             right: Literal::String(SIS.into()),
         };
-        for doc in list(store, tenant, EntityKind::School, Scope::All, Some(&sis)).await? {
-            if let Some(key) = text(&doc.doc, &["externalId"]) {
-                ex.schools.insert(key, doc);
+        let schools = &mut ex.schools;
+        each(
+            store,
+            tenant,
+            EntityKind::School,
+            Some(&sis),
+            |doc, held| {
+                if let Some(key) = text(doc, &["externalId"]) {
+                    schools.insert(key, held);
+                }
+            },
+        )
+        .await?;
+        let (nicknames, classes) = (&mut ex.nicknames, &mut ex.classes);
+        each(store, tenant, EntityKind::Class, None, |doc, held| {
+            if let Some(n) = text(doc, &["mailNickname"]) {
+                nicknames.insert(n.to_lowercase());
             }
-        }
-        for doc in list(store, tenant, EntityKind::Class, Scope::All, None).await? {
-            if let Some(n) = text(&doc.doc, &["mailNickname"]) {
-                ex.nicknames.insert(n.to_lowercase());
+            if let (true, Some(key)) = (is_sis(doc), text(doc, &["externalId"])) {
+                classes.insert(key, held);
             }
-            if let (true, Some(key)) = (is_sis(&doc.doc), text(&doc.doc, &["externalId"])) {
-                ex.classes.insert(key, doc);
+        })
+        .await?;
+        let (nicknames, upns) = (&mut ex.nicknames, &mut ex.upns);
+        let (students, teachers) = (&mut ex.students, &mut ex.teachers);
+        each(store, tenant, EntityKind::User, None, |doc, held| {
+            if let Some(n) = text(doc, &["mailNickname"]) {
+                nicknames.insert(n.to_lowercase());
             }
-        }
-        for doc in list(store, tenant, EntityKind::User, Scope::All, None).await? {
-            if let Some(n) = text(&doc.doc, &["mailNickname"]) {
-                ex.nicknames.insert(n.to_lowercase());
+            if let Some(upn) = text(doc, &["userPrincipalName"]) {
+                upns.insert(upn.to_lowercase(), held.id.clone());
             }
-            if let Some(upn) = text(&doc.doc, &["userPrincipalName"]) {
-                ex.upns.insert(upn.to_lowercase(), doc.id.clone());
+            if !is_sis(doc) {
+                return;
             }
-            if !is_sis(&doc.doc) {
-                continue;
-            }
-            let role = text(&doc.doc, &["primaryRole"]);
+            let role = text(doc, &["primaryRole"]);
             let (map, path) = match role.as_deref() {
-                Some("student") => (&mut ex.students, ["student", "externalId"]),
-                Some("teacher") => (&mut ex.teachers, ["teacher", "externalId"]),
-                _ => continue,
+                Some("student") => (&mut *students, ["student", "externalId"]),
+                Some("teacher") => (&mut *teachers, ["teacher", "externalId"]),
+                _ => return,
             };
-            if let Some(key) = text(&doc.doc, &path) {
-                map.insert(key, doc);
+            if let Some(key) = text(doc, &path) {
+                map.insert(key, held);
             }
-        }
+        })
+        .await?;
         ex.links = ex.read_links(store, tenant).await?;
         Ok(ex)
     }
 
-    /// The links from each synced class and school to synced entities.
+    /// The links from each synced class and school to synced entities: one listing of
+    /// the tenant's links per relation, kept where both ends are the sync's.
     async fn read_links(
         &self,
         store: &dyn Store,
         tenant: &str,
     ) -> Result<HashMap<Relation, HashSet<(String, String)>>, StoreError> {
-        let users: HashSet<&str> = self
-            .students
-            .values()
-            .chain(self.teachers.values())
-            .map(|h| h.id.as_str())
-            .collect();
-        let classes: HashSet<&str> = self.classes.values().map(|h| h.id.as_str()).collect();
+        let users = ids(&[&self.students, &self.teachers]);
+        let classes = ids(&[&self.classes]);
+        let schools = ids(&[&self.schools]);
         let mut links: HashMap<Relation, HashSet<(String, String)>> = HashMap::new();
         for relation in Relation::ALL {
-            let (from, owned): (Vec<&str>, &HashSet<&str>) = match relation {
-                Relation::ClassMembers | Relation::ClassTeachers => {
-                    (classes.iter().copied().collect(), &users)
-                }
-                Relation::SchoolClasses => (self.school_ids(), &classes),
-                Relation::SchoolUsers => (self.school_ids(), &users),
+            let (from, to) = match relation {
+                Relation::ClassMembers | Relation::ClassTeachers => (&classes, &users),
+                Relation::SchoolClasses => (&schools, &classes),
+                Relation::SchoolUsers => (&schools, &users),
                 // Not a roster link: a sync never reads or writes it.
                 Relation::DefaultGradingScheme => continue,
             };
             let set = links.entry(relation).or_default();
-            let (_, to_kind) = relation.ends();
-            for id in from {
-                let scope = Scope::Outgoing(relation, id.to_string());
-                for to in list_ids(store, tenant, to_kind, scope).await? {
-                    if owned.contains(to.as_str()) {
-                        set.insert((id.to_string(), to));
-                    }
-                }
-            }
+            set.extend(
+                store
+                    .links(tenant, relation)
+                    .await?
+                    .into_iter()
+                    .filter(|(f, t)| from.contains(f.as_str()) && to.contains(t.as_str())),
+            );
         }
         Ok(links)
     }
+}
 
-    fn school_ids(&self) -> Vec<&str> {
-        self.schools.values().map(|h| h.id.as_str()).collect()
-    }
+/// The ids of the held entities of `maps`.
+fn ids<'a>(maps: &[&'a HashMap<String, Held>]) -> HashSet<&'a str> {
+    maps.iter()
+        .flat_map(|m| m.values().map(|h| h.id.as_str()))
+        .collect()
 }
 
 fn is_sis(doc: &Value) -> bool {
@@ -149,65 +166,42 @@ pub(super) fn text(doc: &Value, path: &[&str]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The ids of a listing, page by page (the documents are not parsed: a district has
-/// half a million memberships).
-async fn list_ids(
+/// Every entity of `kind` (matching `filter`), page by page, handed to `f` parsed and as
+/// the [`Held`] that keeps only its text: a district's parsed documents would take
+/// several times the memory of their JSON.
+async fn each(
     store: &dyn Store,
     tenant: &str,
     kind: EntityKind,
-    scope: Scope,
-) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
-    loop {
-        let query = ListQuery {
-            kind,
-            scope: scope.clone(),
-            filter: None,
-            orderby: &[],
-            skip: out.len() as u64,
-            limit: PAGE,
-            count: false,
-        };
-        let page = store.list(tenant, &query).await?;
-        out.extend(page.items.into_iter().map(|d| d.id));
-        if !page.more {
-            return Ok(out);
-        }
-    }
-}
-
-/// Every entity of a listing, page by page.
-async fn list(
-    store: &dyn Store,
-    tenant: &str,
-    kind: EntityKind,
-    scope: Scope,
     filter: Option<&Expr>,
-) -> Result<Vec<Held>, StoreError> {
-    let mut out = Vec::new();
+    mut f: impl FnMut(&Value, Held),
+) -> Result<(), StoreError> {
+    let mut seen = 0;
     loop {
         let query = ListQuery {
             kind,
-            scope: scope.clone(),
+            scope: Scope::All,
             filter,
             orderby: &[],
-            skip: out.len() as u64,
+            skip: seen,
             limit: PAGE,
             count: false,
         };
         let page = store.list(tenant, &query).await?;
+        seen += page.items.len() as u64;
         for d in page.items {
-            let doc = serde_json::from_str(&d.json).map_err(|e| {
+            let doc: Value = serde_json::from_str(&d.json).map_err(|e| {
                 StoreError::Other(format!("stored {} {}: {e}", kind.type_name(), d.id).into())
             })?;
-            out.push(Held {
+            let held = Held {
                 id: d.id,
                 version: d.version,
-                doc,
-            });
+                json: d.json,
+            };
+            f(&doc, held);
         }
         if !page.more {
-            return Ok(out);
+            return Ok(());
         }
     }
 }

@@ -388,7 +388,8 @@ impl<'a> Builder<'a> {
 
     /// Retires a synced entity: its links go, a user is disabled.
     fn retire(&mut self, kind: EntityKind, h: Held) {
-        let label = external_id(&h.doc).unwrap_or_else(|| h.id.clone());
+        let mut doc = h.doc();
+        let label = external_id(&doc).unwrap_or_else(|| h.id.clone());
         self.retired.insert(h.id.clone(), label);
         let changes = match kind {
             EntityKind::School => &mut self.schools,
@@ -398,8 +399,7 @@ impl<'a> Builder<'a> {
             _ => return,
         };
         changes.absent += 1;
-        if kind == EntityKind::User && h.doc.get("accountEnabled") != Some(&Value::Bool(false)) {
-            let mut doc = h.doc;
+        if kind == EntityKind::User && doc.get("accountEnabled") != Some(&Value::Bool(false)) {
             doc["accountEnabled"] = Value::Bool(false);
             changes.deactivations.push(Write {
                 doc,
@@ -557,12 +557,13 @@ impl<'a> Builder<'a> {
 /// Records the write a matched entity needs, if any: the stored document with the files'
 /// values written over it, when that differs from what is stored.
 fn update(changes: &mut EntityChanges, held: Held, props: Map<String, Value>) {
-    let Value::Object(mut doc) = held.doc.clone() else {
+    let stored = held.doc();
+    let Value::Object(mut doc) = stored.clone() else {
         return;
     };
     overlay(&mut doc, props);
     let doc = Value::Object(doc);
-    if doc == held.doc {
+    if doc == stored {
         changes.unchanged += 1;
     } else {
         changes.updates.push(Write {

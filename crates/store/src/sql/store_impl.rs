@@ -253,6 +253,18 @@ macro_rules! store_impl {
                 Ok(row.is_some())
             }
 
+            async fn links(
+                &self,
+                tenant: &str,
+                relation: $crate::Relation,
+            ) -> $crate::Result<Vec<(String, String)>> {
+                Ok(sqlx::query_as($crate::common::LINKS_OF_RELATION)
+                    .bind(tenant)
+                    .bind(relation.name())
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
             async fn latest_seq(&self, tenant: &str) -> $crate::Result<i64> {
                 Ok(sqlx::query_scalar($crate::common::LATEST_SEQ)
                     .bind(tenant)

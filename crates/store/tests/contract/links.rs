@@ -207,3 +207,35 @@ pub async fn delete_cascades_links_and_secrets(s: &dyn Store, t: &str) {
         .unwrap());
     assert!(s.get(t, EntityKind::Class, "c2").await.unwrap().is_some());
 }
+
+/// `links` lists every link of one relation of one tenant, and nothing of another
+/// relation or tenant.
+pub async fn links_of_a_relation(s: &dyn Store, t: &str) {
+    roster(s, t).await;
+    let sorted = |mut v: Vec<(String, String)>| {
+        v.sort();
+        v
+    };
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    let members = sorted(s.links(t, Relation::ClassMembers).await.unwrap());
+    assert_eq!(
+        members,
+        pairs(&[("c1", "u1"), ("c1", "u2"), ("c1", "u3"), ("c2", "u2")])
+    );
+    let teachers = s.links(t, Relation::ClassTeachers).await.unwrap();
+    assert_eq!(teachers, pairs(&[("c1", "u1")]));
+    s.remove_link(t, Relation::ClassMembers, "c1", "u3")
+        .await
+        .unwrap();
+    assert_eq!(s.links(t, Relation::ClassMembers).await.unwrap().len(), 3);
+    let other = crate::support::tenant();
+    assert!(s
+        .links(&other, Relation::ClassMembers)
+        .await
+        .unwrap()
+        .is_empty());
+}

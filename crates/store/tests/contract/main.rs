@@ -49,6 +49,7 @@ contract! {
     misc::health,
     links::links_and_scopes,
     links::link_errors,
+    links::links_of_a_relation,
     links::delete_cascades_links_and_secrets,
     filters::comparisons,
     filters::nulls_and_ne,
