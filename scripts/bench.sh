@@ -15,6 +15,10 @@
 #   scripts/bench.sh p          only (p): 200 concurrent PATCHes of one user, each setting
 #                               another property: throughput, p99, all applied
 #                               (bench/patch.py)
+#   scripts/bench.sh i          only (i): School Data Sync from files: the generated
+#                               district imported, re-imported unchanged and with a 1 %
+#                               change, on SQLite and PostgreSQL, beside sqlite3 .import
+#                               of the same files (bench/import.sh)
 #
 # (a) `serve --dev --demo-size small` on SQLite (a file in a temporary data folder) with
 #     the default log level (EDUGRAPH_LOG and RUST_LOG unset); wrk at 32 connections
@@ -34,7 +38,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-parts=${1:-abltsp}
+parts=${1:-abltspi}
 duration=${BENCH_DURATION:-10s}
 threads=2
 connections=32
@@ -312,6 +316,11 @@ if [[ $parts == *p* ]]; then
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   python3 bench/patch.py "$base" "$write_token" "$out/results.md"
   stop_server
+fi
+
+if [[ $parts == *i* ]]; then
+  echo "== bench (i): School Data Sync from files"
+  EDUGRAPH_BENCH_BIN="$bin" bench/import.sh "$out/results.md"
 fi
 
 echo
