@@ -88,8 +88,9 @@ pub struct EntityChanges {
     pub kind: EntityKind,
     /// Synced entities (`externalSource` `sis`) the tenant held before.
     pub existing: usize,
-    /// Complete new documents.
-    pub creates: Vec<Value>,
+    /// Complete new documents, as JSON text: a district's plan holds tens of thousands,
+    /// and parsed they would take several times the memory.
+    pub creates: Vec<String>,
     /// Changed documents of matched entities, with the version read.
     pub updates: Vec<Write>,
     /// Users the files no longer list (or list as `tobedeleted`), disabled.

@@ -64,14 +64,14 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
     {
         // In batches, so that only one batch of documents is copied (and serialized) at
         // a time; the store still loads them all in one transaction.
-        let entities: Vec<(EntityKind, &serde_json::Value)> = creates.collect();
+        let entities: Vec<(EntityKind, &String)> = creates.collect();
         let links: Vec<(Relation, &String, &String)> = plan
             .links
             .iter()
             .flat_map(|l| l.add.iter().map(|(f, t)| (l.relation, f, t)))
             .collect();
         let entity_batches = entities.chunks(BULK_ENTITIES).map(|chunk| {
-            let docs = chunk.iter().map(|(k, d)| (*k, (*d).clone())).collect();
+            let docs = chunk.iter().map(|(k, d)| (*k, parse(d))).collect();
             (docs, Vec::new())
         });
         let link_batches = links.chunks(BULK_LINKS).map(|chunk| {
@@ -91,7 +91,7 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
     let entity_ops = creates
         .map(|(kind, doc)| Op::Create {
             kind,
-            doc: doc.clone(),
+            doc: parse(doc),
             parent: None,
         })
         .chain(kinds.iter().flat_map(|k| {
@@ -132,4 +132,9 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
         done.transactions += 1;
     }
     Ok(done)
+}
+
+/// A planned document back to JSON (the planner wrote it: it parses).
+fn parse(doc: &str) -> serde_json::Value {
+    serde_json::from_str(doc).unwrap_or_default()
 }

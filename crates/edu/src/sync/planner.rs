@@ -208,7 +208,7 @@ impl<'a> Builder<'a> {
             (None, false) => {
                 let (id, doc) = self.new_doc(EntityKind::School, props);
                 self.school_ids.insert(s.sis_id.clone(), id);
-                self.schools.creates.push(doc);
+                self.schools.creates.push(doc.to_string());
             }
         }
     }
@@ -247,7 +247,7 @@ impl<'a> Builder<'a> {
                     props.insert("mailNickname".into(), Value::String(nick));
                     let (id, doc) = self.new_doc(EntityKind::Class, props);
                     self.class_ids.insert(s.sis_id.clone(), id);
-                    self.classes.creates.push(doc);
+                    self.classes.creates.push(doc.to_string());
                 }
             }
         }
@@ -326,7 +326,7 @@ impl<'a> Builder<'a> {
         let (id, doc) = self.new_doc(EntityKind::User, props);
         self.ex.upns.insert(upn.to_lowercase(), id.clone());
         self.user_ids(p.role).insert(p.sis_id.clone(), id);
-        self.users.creates.push(doc);
+        self.users.creates.push(doc.to_string());
     }
 
     /// `username` as written when it has a domain, else `username@user_domain`; the

@@ -39,7 +39,7 @@ fn entity_row(name: &'static str, e: &EntityChanges) -> Row {
         .creates
         .iter()
         .take(SAMPLES)
-        .map(|d| format!("+ {}", label(d)));
+        .map(|d| format!("+ {}", label(&serde_json::from_str(d).unwrap_or_default())));
     let updates = e
         .updates
         .iter()
