@@ -24,9 +24,12 @@
 //!
 //! **Apply and crashes.** [`apply`] loads a first import into an empty tenant with one
 //! `Store::bulk_load` (one transaction: a crash leaves the tenant empty). Otherwise it
-//! writes through `Store::apply` in units of at most [`BATCH`] operations: entity creates
-//! and updates first, then new links, then removed links, each unit its own transaction.
-//! A crash midway leaves some units applied and the rest not; nothing is half-written.
+//! writes through `Store::apply` in units of at most [`BATCH`] operations, each unit its
+//! own transaction: entity creates and updates first, then the link changes grouped by
+//! the class or school they start from, a unit cut only between two containers (one
+//! class's changes may exceed the batch, never be split). A crash midway leaves some units
+//! applied and the rest not: nothing is half-written, and every class has its old roster
+//! or its new one.
 //! Running the import again recomputes the plan from the store: entities created by the
 //! first run now match by their external ids, links that exist compare equal, so the
 //! re-run applies exactly what is missing and nothing twice.

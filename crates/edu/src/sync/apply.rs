@@ -1,6 +1,8 @@
 //! [`apply`]: writes a plan. The module doc of `sync` says what a crash midway leaves and
 //! why running the import again converges.
 
+use std::collections::BTreeMap;
+
 use edugraph_store::{EntityKind, Op, Relation, Store, UnitOfWork};
 
 use super::{Plan, SyncError};
@@ -87,51 +89,81 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
         done.transactions = 1;
         return Ok(done);
     }
-    // Entities before links (a link needs both ends), additions before removals.
-    let entity_ops = creates
-        .map(|(kind, doc)| Op::Create {
-            kind,
-            doc: parse(doc),
-            parent: None,
-        })
-        .chain(kinds.iter().flat_map(|k| {
-            k.updates
-                .iter()
-                .chain(&k.deactivations)
-                .map(|w| Op::Update {
-                    kind: k.kind,
-                    doc: w.doc.clone(),
-                    version: w.version,
-                })
-        }));
-    let link_ops = plan.links.iter().flat_map(|l| {
-        l.add.iter().map(|(f, t)| Op::Link {
-            relation: l.relation,
-            from: f.clone(),
-            to: t.clone(),
-        })
-    });
-    let unlink_ops = plan.links.iter().flat_map(|l| {
-        l.remove.iter().map(|(f, t)| Op::Unlink {
-            relation: l.relation,
-            from: f.clone(),
-            to: t.clone(),
-        })
-    });
-    let mut unit = UnitOfWork::new();
-    for op in entity_ops.chain(link_ops).chain(unlink_ops) {
-        unit.ops.push(op);
-        if unit.ops.len() == BATCH {
-            store.apply(tenant, &unit).await?;
-            done.transactions += 1;
-            unit.ops.clear();
-        }
-    }
-    if !unit.ops.is_empty() {
+    for unit in units(plan, BATCH) {
         store.apply(tenant, &unit).await?;
         done.transactions += 1;
     }
     Ok(done)
+}
+
+/// The units of work of a plan, in order: entity creates and updates first (a link needs
+/// both ends), at most `batch` to a unit and parsed only as their unit comes, then the
+/// link changes grouped by the class or school they start from (see [`link_units`]).
+pub(super) fn units(plan: &Plan, batch: usize) -> impl Iterator<Item = UnitOfWork> + '_ {
+    let kinds = [&plan.schools, &plan.classes, &plan.users];
+    let creates = kinds.into_iter().flat_map(|k| {
+        k.creates.iter().map(|doc| Op::Create {
+            kind: k.kind,
+            doc: parse(doc),
+            parent: None,
+        })
+    });
+    let writes = kinds.into_iter().flat_map(|k| {
+        k.updates
+            .iter()
+            .chain(&k.deactivations)
+            .map(|w| Op::Update {
+                kind: k.kind,
+                doc: w.doc.clone(),
+                version: w.version,
+            })
+    });
+    let mut ops = creates.chain(writes);
+    let entity_units = std::iter::from_fn(move || {
+        let mut unit = UnitOfWork::new();
+        unit.ops.extend(ops.by_ref().take(batch));
+        (!unit.ops.is_empty()).then_some(unit)
+    });
+    entity_units.chain(link_units(plan, batch))
+}
+
+/// A plan's link changes in units of at most `batch` operations, except that one
+/// container's changes (a class's new members and teachers, and the ones it loses) are
+/// never split: a unit is cut only between containers, so a crash leaves every class
+/// with its old roster or its new one, never half of each.
+fn link_units(plan: &Plan, batch: usize) -> Vec<UnitOfWork> {
+    // Each container's changes, additions before removals, in a stable order.
+    let mut groups: BTreeMap<&str, Vec<Op>> = BTreeMap::new();
+    for l in &plan.links {
+        for (f, t) in &l.add {
+            groups.entry(f).or_default().push(Op::Link {
+                relation: l.relation,
+                from: f.clone(),
+                to: t.clone(),
+            });
+        }
+    }
+    for l in &plan.links {
+        for (f, t) in &l.remove {
+            groups.entry(f).or_default().push(Op::Unlink {
+                relation: l.relation,
+                from: f.clone(),
+                to: t.clone(),
+            });
+        }
+    }
+    let mut out = Vec::new();
+    let mut unit = UnitOfWork::new();
+    for (_, ops) in groups {
+        if !unit.ops.is_empty() && unit.ops.len() + ops.len() > batch {
+            out.push(std::mem::take(&mut unit));
+        }
+        unit.ops.extend(ops);
+    }
+    if !unit.ops.is_empty() {
+        out.push(unit);
+    }
+    out
 }
 
 /// A planned document back to JSON (the planner wrote it: it parses).

@@ -545,3 +545,59 @@ async fn the_microsoft_100_users_sample_imports() {
         .0
         .is_empty());
 }
+
+/// A crash between two units leaves every class with its old roster or its new one: a
+/// container's link changes are never split between units, entity writes come before
+/// any link, and every operation of the plan is in exactly one unit.
+#[tokio::test]
+async fn units_never_split_one_class_roster() {
+    use edugraph_store::Op;
+    let store = store().await;
+    let dir = small(Format::SdsV1, "units");
+    let plan = plan(store.as_ref(), TENANT, &read(&dir.0), &opts())
+        .await
+        .unwrap();
+    let batch = 7;
+    let units: Vec<_> = apply::units(&plan, batch).collect();
+    let link_from = |op: &Op| match op {
+        Op::Link { from, .. } | Op::Unlink { from, .. } => Some(from.clone()),
+        _ => None,
+    };
+    let mut unit_of: std::collections::HashMap<String, usize> = Default::default();
+    let mut seen_link = false;
+    let mut links = 0;
+    let mut entities = 0;
+    for (i, unit) in units.iter().enumerate() {
+        assert!(!unit.ops.is_empty());
+        let containers: std::collections::HashSet<_> =
+            unit.ops.iter().filter_map(link_from).collect();
+        // A unit over the batch size holds one container's changes alone.
+        if unit.ops.len() > batch {
+            assert_eq!(containers.len(), 1, "unit {i}: {} ops", unit.ops.len());
+        }
+        for op in &unit.ops {
+            match link_from(op) {
+                Some(from) => {
+                    seen_link = true;
+                    links += 1;
+                    let first = *unit_of.entry(from.clone()).or_insert(i);
+                    assert_eq!(first, i, "{from}'s links are split between units");
+                }
+                None => {
+                    assert!(!seen_link, "an entity write after a link");
+                    entities += 1;
+                }
+            }
+        }
+    }
+    let planned_links: usize = plan
+        .links
+        .iter()
+        .map(|l| l.add.len() + l.remove.len())
+        .sum();
+    assert_eq!(links, planned_links);
+    assert_eq!(entities, 123);
+    // Some class has more than one link change (members and a teacher), so the rule
+    // was put to the test.
+    assert!(unit_of.len() < planned_links);
+}
