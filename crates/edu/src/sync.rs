@@ -39,6 +39,7 @@ mod apply;
 mod documents;
 mod existing;
 mod planner;
+pub mod profile;
 mod report;
 #[cfg(test)]
 mod tests;
