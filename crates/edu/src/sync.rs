@@ -42,6 +42,7 @@ mod apply;
 mod documents;
 mod existing;
 mod planner;
+pub mod profile;
 mod report;
 #[cfg(test)]
 mod tests;

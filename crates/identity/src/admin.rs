@@ -4,6 +4,7 @@
 //! render the results.
 
 pub mod apps;
+pub mod domains;
 pub mod keys;
 pub mod tenants;
 

@@ -5,6 +5,7 @@
 //! key and issuer that `serve` verifies against.
 
 mod admin;
+mod domains;
 mod import;
 
 pub use import::{DemoArgs, ImportArgs, ERRORS_FILE};

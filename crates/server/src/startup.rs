@@ -155,6 +155,31 @@ pub async fn register_consent_client(
     }
 }
 
+/// The domain of the Graph documentation's School Data Sync example
+/// (`userDomains: [{"appliesTo": "student", "name": "testschool.edu"}]`).
+pub const EXAMPLE_SYNC_DOMAIN: &str = "testschool.edu";
+
+/// Verifies [`EXAMPLE_SYNC_DOMAIN`] for the demo tenant, so the documentation's profile
+/// body works as written on a fresh `serve --dev`. A store where another tenant verified
+/// it keeps it there: the demo tenant then simply lacks it.
+async fn verify_example_domain(store: &dyn Store, tenant: &str) -> anyhow::Result<()> {
+    let at = crate::audit::timestamp(time::OffsetDateTime::now_utc());
+    match store
+        .add_tenant_domain(tenant, EXAMPLE_SYNC_DOMAIN, &at)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(edugraph_store::StoreError::Conflict(_)) => {
+            tracing::warn!(
+                domain = EXAMPLE_SYNC_DOMAIN,
+                "another tenant verified the example domain; the demo tenant does without it"
+            );
+            Ok(())
+        }
+        Err(e) => Err(e).context("cannot verify the demo tenant's example domain"),
+    }
+}
+
 /// What seeding did.
 #[derive(Debug, Clone)]
 pub struct SeedSummary {
@@ -194,6 +219,7 @@ pub async fn seed_demo_bounded(
         .put_tenant(&plan.tenant)
         .await
         .context("cannot store the demo tenant")?;
+    verify_example_domain(store, &tenant).await?;
     if reset {
         store
             .clear_tenant(&tenant)

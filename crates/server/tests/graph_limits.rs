@@ -199,6 +199,21 @@ async fn principal_names_must_use_the_tenants_verified_domain() {
 }
 
 #[tokio::test]
+async fn principal_names_may_use_any_verified_domain_of_the_tenant() {
+    let t = TestApp::new().await;
+    t.verify_domain("students.a.example.edu").await;
+    let mut user = user_body("ada", "student");
+    user["userPrincipalName"] = json!("ada@Students.A.Example.edu");
+    t.post("/v1.0/education/users", user).await.expect(201);
+    // Tenant B's domain stays B's, however many domains A has.
+    let mut user = user_body("bob", "student");
+    user["userPrincipalName"] = json!("bob@b.example.edu");
+    let resp = t.post("/v1.0/education/users", user).await.expect(400);
+    assert!(resp.error().1.starts_with("The domain portion"));
+    assert_eq!(t.stored(EntityKind::User).await, 1);
+}
+
+#[tokio::test]
 async fn passwords_need_complexity_unless_strong_passwords_are_disabled() {
     let t = TestApp::new().await;
     let complexity = "The specified password does not comply with password complexity requirements. Please provide a different password.";

@@ -125,6 +125,71 @@ async fn tenants_are_created_and_listed() {
     assert_eq!(actions, ["cli tenantCreated", "cli tenantCreated"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_domains_are_added_once_and_listed_primary_first() {
+    let dir = temp_dir();
+    for (name, domain) in [("North", "north.edu"), ("South", "south.edu")] {
+        ok(
+            &dir,
+            &["tenant", "create", "--name", name, "--domain", domain],
+        );
+    }
+    // `edugraph tenant domain ARGS… --tenant T`, split from one line.
+    let domain = |line: &str, tenant: &str| -> Vec<String> {
+        let mut args: Vec<String> = ["tenant", "domain"].map(String::from).to_vec();
+        args.extend(line.split_whitespace().map(String::from));
+        if !tenant.is_empty() {
+            args.extend(["--tenant".to_string(), tenant.to_string()]);
+        }
+        args
+    };
+    let run = |args: Vec<String>| ok(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let refused =
+        |args: Vec<String>| fails(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let added = json(&run(domain("add Students.North.EDU --json", "north.edu")));
+    assert_eq!(added["domain"], "students.north.edu");
+    assert_eq!(added["isPrimary"], false);
+    let again = run(domain("add students.north.edu", "north.edu"));
+    assert!(again.contains("already"), "{again}");
+
+    // The new domain names the tenant like its primary one.
+    let list = json(&run(domain("list --json", "students.north.edu")));
+    let names: Vec<(&str, bool)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["domain"].as_str().unwrap(),
+                d["isPrimary"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(names, [("north.edu", true), ("students.north.edu", false)]);
+
+    // Another tenant's domain, a bad name, several tenants without --tenant: refused.
+    let err = refused(domain("add students.north.edu", "south.edu"));
+    assert!(err.contains("another tenant"), "{err}");
+    let err = refused(domain("add no_dots", "south.edu"));
+    assert!(err.contains("no_dots"), "{err}");
+    let err = refused(domain("add x.south.edu", ""));
+    assert!(err.contains("2 tenants"), "{err}");
+    let plain = run(domain("list", "south.edu"));
+    assert_eq!(plain.trim_end(), "south.edu  (primary)");
+
+    let (_, store) = store(&dir).await;
+    let added: Vec<String> = store
+        .audit(None, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "tenantDomainAdded")
+        .map(|r| r.detail.to_string())
+        .collect();
+    assert_eq!(added, [r#"{"domain":"students.north.edu"}"#]);
+}
+
 #[test]
 fn commands_need_an_existing_database() {
     let dir = temp_dir();

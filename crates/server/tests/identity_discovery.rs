@@ -160,6 +160,34 @@ async fn msal_user_realm_probe_says_managed() {
     assert_eq!(unknown["account_type"], "Unknown");
 }
 
+#[tokio::test]
+async fn a_verified_domain_beyond_the_primary_one_names_the_tenant() {
+    let t = TestApp::new().await;
+    t.verify_domain("students.a.example.edu").await;
+    let realm = get_page(
+        &t,
+        "/common/userrealm/ada@Students.A.Example.edu?api-version=1.0",
+        None,
+    )
+    .await
+    .expect(200)
+    .json();
+    assert_eq!(realm["account_type"], "Managed");
+    assert_eq!(realm["domain_name"], "students.a.example.edu");
+    let doc = get_page(
+        &t,
+        "/students.a.example.edu/v2.0/.well-known/openid-configuration",
+        None,
+    )
+    .await
+    .expect(200)
+    .json();
+    assert_eq!(
+        doc["issuer"],
+        format!("http://127.0.0.1:8080/{TENANT_A}/v2.0")
+    );
+}
+
 fn app_token_signed_by(keys: &Keys, roles: &[&str]) -> String {
     let req = TokenRequest {
         tenant: TENANT_A.into(),

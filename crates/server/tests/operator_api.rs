@@ -432,3 +432,85 @@ async fn an_app_registered_here_signs_in_at_the_token_endpoint() {
     let resp = client_credentials(&state, &client_id, &second.secret).await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
 }
+
+#[tokio::test]
+async fn verified_domains_are_added_and_listed_behind_the_operator_credential() {
+    let state = test_state(secured()).await;
+    let path = format!("/_edugraph/tenants/{TENANT}/domains");
+    let body = r#"{"domain":"Students.Test.Example"}"#;
+    let resp = send(app(state.clone()), post_json(&path, body)).await;
+    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
+    let resp = send(
+        app(state.clone()),
+        with_token(post_json(&path, body), "wrong"),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        state.store().tenant_domains(TENANT).await.unwrap(),
+        ["test.example"]
+    );
+
+    let resp = call(&state, post_json(&path, body)).await;
+    assert_eq!(resp.status, StatusCode::CREATED, "{}", resp.text());
+    assert_eq!(
+        resp.json(),
+        json!({"tenantId": TENANT, "domain": "students.test.example", "isPrimary": false})
+    );
+    // A retry is harmless: 200, nothing new.
+    let resp = call(&state, post_json(&path, body)).await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
+
+    let resp = call(
+        &state,
+        post_json(
+            "/_edugraph/tenants",
+            r#"{"displayName":"North","domain":"north.example.edu"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::CREATED);
+    for (body, status) in [
+        (r#"{"domain":"north.example.edu"}"#, StatusCode::CONFLICT),
+        (r#"{"domain":"not a domain"}"#, StatusCode::BAD_REQUEST),
+        (
+            r#"{"domain":"c.edu","primary":true}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        ("{}", StatusCode::BAD_REQUEST),
+    ] {
+        let resp = call(&state, post_json(&path, body)).await;
+        assert_eq!(resp.status, status, "{body}: {}", resp.text());
+        assert!(resp.json()["error"]["message"].is_string());
+    }
+    let resp = call(
+        &state,
+        post_json("/_edugraph/tenants/nowhere.edu/domains", body),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+
+    // Listed by the tenant's id or by any of its domains, the primary one first.
+    for name in [TENANT, "students.test.example"] {
+        let resp = call(
+            &state,
+            get_req(&format!("/_edugraph/tenants/{name}/domains")),
+        )
+        .await;
+        assert_eq!(resp.status, StatusCode::OK, "{}", resp.text());
+        assert_eq!(
+            resp.json()["value"],
+            json!([
+                {"tenantId": TENANT, "domain": "test.example", "isPrimary": true},
+                {"tenantId": TENANT, "domain": "students.test.example", "isPrimary": false},
+            ])
+        );
+    }
+    let log = state.store().audit(Some(TENANT), 0, 100).await.unwrap();
+    let added: Vec<_> = log
+        .iter()
+        .filter(|r| r.action == "tenantDomainAdded")
+        .collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0].actor, "operator");
+}

@@ -43,6 +43,24 @@ async fn seeded_data_dir(dir: &Path) -> (Config, edugraph_server::startup::SeedS
 }
 
 #[tokio::test]
+async fn the_demo_tenant_has_the_sync_examples_domain_verified() {
+    let dir = temp_dir();
+    let (config, summary) = seeded_data_dir(&dir).await;
+    let store = edugraph_server::startup::open_store(&config).await.unwrap();
+    let domains = store.tenant_domains(&summary.tenant).await.unwrap();
+    assert_eq!(domains[0], summary.plan.tenant.domain);
+    assert!(domains.iter().any(|d| d == "testschool.edu"), "{domains:?}");
+    // Seeding again (a restart) keeps one.
+    edugraph_server::startup::seed_demo(store.as_ref(), 5, DemoSize::Small, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tenant_domains(&summary.tenant).await.unwrap(),
+        domains
+    );
+}
+
+#[tokio::test]
 async fn token_prints_one_verifiable_jwt_line() {
     let dir = temp_dir();
     let (config, summary) = seeded_data_dir(&dir).await;

@@ -63,8 +63,9 @@ fn drop_students(csv: &Path, how_many: usize) {
     }
 }
 
-async fn count(store: &dyn Store, tenant: &str, kind: EntityKind) -> usize {
-    let query = ListQuery {
+/// A listing of all entities of `kind` that only counts them.
+fn count_query(kind: EntityKind) -> ListQuery<'static> {
+    ListQuery {
         kind,
         scope: Scope::All,
         filter: None,
@@ -72,8 +73,27 @@ async fn count(store: &dyn Store, tenant: &str, kind: EntityKind) -> usize {
         skip: 0,
         limit: 1,
         count: true,
-    };
+    }
+}
+
+async fn count(store: &dyn Store, tenant: &str, kind: EntityKind) -> usize {
+    let query = count_query(kind);
     store.list(tenant, &query).await.unwrap().total.unwrap() as usize
+}
+
+/// The tenant's users (the small district has about a hundred).
+async fn users(store: &dyn Store, tenant: &str) -> Vec<Value> {
+    let query = ListQuery {
+        kind: EntityKind::User,
+        limit: 1000,
+        count: false,
+        ..count_query(EntityKind::User)
+    };
+    let page = store.list(tenant, &query).await.unwrap();
+    page.items
+        .iter()
+        .map(|d| serde_json::from_str(&d.json).unwrap())
+        .collect()
 }
 
 fn import(dir: &Path, csv: &Path, extra: &[&str]) -> std::process::Output {
@@ -188,20 +208,33 @@ async fn a_held_plan_is_not_applied() {
     assert!(!out.status.success());
     assert!(err.contains("import held, nothing written"), "{err}");
     let (_, store) = cli_support::store(&dir).await;
-    let query = ListQuery {
-        kind: EntityKind::User,
-        scope: Scope::All,
-        filter: None,
-        orderby: &[],
-        skip: 0,
-        limit: 1000,
-        count: false,
-    };
-    let page = store.list(&tenant, &query).await.unwrap();
-    assert!(page.items.iter().all(|d| {
-        let v: Value = serde_json::from_str(&d.json).unwrap();
-        v["accountEnabled"] == true
-    }));
+    let users = users(store.as_ref(), &tenant).await;
+    assert!(users.iter().all(|v| v["accountEnabled"] == true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_users_take_a_verified_domain_only() {
+    let dir = temp_dir();
+    let tenant = tenant(&dir);
+    let csv = demo_files(&dir, "sds-v1");
+    let csv_arg = csv.to_str().unwrap();
+    let err = fails(&dir, &["import", csv_arg, "--domain", "students.example"]);
+    assert!(err.contains("not a verified domain"), "{err}");
+    assert!(err.contains("tenant domain add students.example"), "{err}");
+    {
+        let (_, store) = cli_support::store(&dir).await;
+        assert!(store.tenant_is_empty(&tenant).await.unwrap());
+    }
+
+    ok(&dir, &["tenant", "domain", "add", "students.example"]);
+    ok(&dir, &["import", csv_arg, "--domain", "Students.Example"]);
+    let (_, store) = cli_support::store(&dir).await;
+    let users = users(store.as_ref(), &tenant).await;
+    assert!(!users.is_empty());
+    for v in &users {
+        let upn = v["userPrincipalName"].as_str().unwrap();
+        assert!(upn.ends_with("@students.example"), "{upn}");
+    }
 }
 
 /// `edugraph serve` on a data folder, stopped when dropped.

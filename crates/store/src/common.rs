@@ -105,6 +105,16 @@ pub(crate) const PUT_TENANT: &str =
     "INSERT INTO tenants (id, display_name, domain) VALUES ($1, $2, $3) \
      ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, domain = excluded.domain";
 pub(crate) const TENANTS: &str = "SELECT id, display_name, domain FROM tenants ORDER BY id";
+/// The tenant a domain names, as its primary domain or one of its other verified domains.
+pub(crate) const DOMAIN_OWNER: &str = "SELECT id FROM tenants WHERE lower(domain) = $1 \
+     UNION SELECT tenant_id FROM tenant_domains WHERE domain = $1";
+pub(crate) const ADD_TENANT_DOMAIN: &str =
+    "INSERT INTO tenant_domains (domain, tenant_id, created_at) VALUES ($1, $2, $3)";
+/// The primary domain first, then the others by name.
+pub(crate) const TENANT_DOMAINS: &str = "SELECT domain FROM (\
+     SELECT domain, 0 AS k FROM tenants WHERE id = $1 \
+     UNION ALL SELECT domain, 1 AS k FROM tenant_domains WHERE tenant_id = $1) d \
+     ORDER BY k, domain";
 pub(crate) const TENANT_ISSUER_BASE: &str = "SELECT issuer_base FROM tenants WHERE id = $1";
 /// `$3` true replaces a recorded base; false keeps it (the first recorder wins a race).
 pub(crate) const RECORD_ISSUER_BASE: &str = "UPDATE tenants \

@@ -13,6 +13,7 @@ const NAMES: &[(&str, &str)] = &[
     ("entities", "id"),
     ("links", "link"),
     ("signing_keys", "kid"),
+    ("tenant_domains", "domain"),
     ("tenants", "tenant"),
     ("secrets", "secret"),
 ];

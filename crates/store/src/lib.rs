@@ -244,7 +244,9 @@ pub type BulkBatch = (Vec<(EntityKind, Value)>, Vec<(Relation, String, String)>)
 pub struct TenantRecord {
     pub id: String,
     pub display_name: String,
-    /// Verified domain (`contoso.edu`), used for user principal names.
+    /// The primary verified domain (`contoso.edu`): token discovery and group mail
+    /// addresses use it; principal names may use any verified domain
+    /// ([`Store::tenant_domains`]).
     pub domain: String,
 }
 
@@ -269,6 +271,15 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
     /// Inserts the tenant or updates its names.
     async fn put_tenant(&self, tenant: &TenantRecord) -> Result<()>;
     async fn tenants(&self) -> Result<Vec<TenantRecord>>;
+    /// The tenant that has verified `domain` (any case), primary or not.
+    async fn domain_owner(&self, domain: &str) -> Result<Option<String>>;
+    /// Verifies one more domain (lower-cased) for an existing tenant, at time `at` (RFC
+    /// 3339): true when added, false when the tenant had it already, `Conflict("domain")`
+    /// when another tenant has it.
+    async fn add_tenant_domain(&self, tenant: &str, domain: &str, at: &str) -> Result<bool>;
+    /// The tenant's verified domains: the primary (`TenantRecord::domain`) first, then the
+    /// others by name; empty for an unknown tenant.
+    async fn tenant_domains(&self, tenant: &str) -> Result<Vec<String>>;
     /// Records the base of the tenant's token issuer and returns the value recorded
     /// afterwards, or `None` when there is no such tenant. With `replace` false a value
     /// already recorded wins (the first process to record one decides); with `replace`

@@ -1,6 +1,7 @@
-//! Creating and finding tenants. A tenant gets a fresh UUID and one verified domain; the
-//! domain names it in URLs as well as its id does, so domains are unique (ignoring case)
-//! and never look like an id or one of Entra's multi-tenant aliases.
+//! Creating and finding tenants. A tenant gets a fresh UUID and a primary verified domain
+//! (more with `admin::domains`); a domain names it in URLs as well as its id does, so
+//! domains are unique (ignoring case) and never look like an id or one of Entra's
+//! multi-tenant aliases.
 
 use edugraph_store::{Store, TenantRecord};
 use serde_json::{json, Value};
@@ -41,6 +42,11 @@ pub async fn create(
         return Err(AdminError::Conflict(format!(
             "The domain {domain} already belongs to tenant {} ({}).",
             t.id, t.display_name
+        )));
+    }
+    if let Some(owner) = store.domain_owner(&domain).await? {
+        return Err(AdminError::Conflict(format!(
+            "The domain {domain} is already verified by tenant {owner}."
         )));
     }
     let tenant = TenantRecord {

@@ -140,10 +140,20 @@ pub async fn resolve_tenant(
 ) -> Result<TenantRecord, IssueError> {
     let tenants = store.tenants().await?;
     match requested {
-        Some(name) => tenants
-            .into_iter()
-            .find(|t| t.id.eq_ignore_ascii_case(name) || t.domain.eq_ignore_ascii_case(name))
-            .ok_or_else(|| IssueError::NotFound(format!("no tenant with id or domain {name:?} in the store"))),
+        Some(name) => {
+            let named = |t: &TenantRecord| t.id.eq_ignore_ascii_case(name) || t.domain.eq_ignore_ascii_case(name);
+            if let Some(i) = tenants.iter().position(named) {
+                let mut tenants = tenants;
+                return Ok(tenants.swap_remove(i));
+            }
+            // A verified domain other than the primary one names its tenant too; asked
+            // only now, so the common case (an id or primary domain) costs no query.
+            let owner = store.domain_owner(name).await?;
+            tenants
+                .into_iter()
+                .find(|t| owner.as_deref() == Some(t.id.as_str()))
+                .ok_or_else(|| IssueError::NotFound(format!("no tenant with id or domain {name:?} in the store")))
+        }
         None => match tenants.len() {
             1 => Ok(tenants.into_iter().next().expect("one tenant")),
             0 => Err(IssueError::Invalid(

@@ -108,10 +108,11 @@ pub async fn user_realm(
 ) -> OAuthResult<Response> {
     let found = tenant::by_upn(&state, &username).await?;
     let body = match found {
-        Some(t) => json!({
+        // The account's own verified domain, which need not be the tenant's primary one.
+        Some(_) => json!({
             "ver": "1.0",
             "account_type": "Managed",
-            "domain_name": t.domain,
+            "domain_name": username.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()),
             "cloud_instance_name": "edugraph",
             "cloud_audience_urn": "urn:federation:MicrosoftOnline",
         }),

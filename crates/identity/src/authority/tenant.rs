@@ -61,16 +61,17 @@ pub async fn resolve(state: &AppState, segment: &str) -> OAuthResult<TenantRef> 
     }
 }
 
-/// The tenant whose domain ends a user principal name (`ada@school.edu`), for sign-ins on
-/// `common`.
+/// The tenant that verified the domain ending a user principal name (`ada@school.edu`,
+/// primary domain or not), for sign-ins on `common`.
 pub async fn by_upn(state: &AppState, upn: &str) -> OAuthResult<Option<TenantRecord>> {
     let Some((_, domain)) = upn.rsplit_once('@') else {
         return Ok(None);
     };
+    let Some(owner) = state.store().domain_owner(domain).await? else {
+        return Ok(None);
+    };
     let tenants = state.store().tenants().await?;
-    Ok(tenants
-        .into_iter()
-        .find(|t| t.domain.eq_ignore_ascii_case(domain)))
+    Ok(tenants.into_iter().find(|t| t.id == owner))
 }
 
 pub fn not_found(segment: &str) -> OAuthError {

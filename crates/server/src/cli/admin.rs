@@ -21,6 +21,9 @@ pub enum TenantCommand {
     Create(TenantCreateArgs),
     /// List the tenants with their ids and domains.
     List(ListArgs),
+    /// Add or list a tenant's verified domains.
+    #[command(subcommand)]
+    Domain(super::domains::DomainCommand),
 }
 
 #[derive(Debug, Args)]
@@ -159,7 +162,7 @@ pub struct KeysRotateArgs {
 
 /// Opens the store of `args`. Only `tenant create` may create a new database: everything
 /// else needs one that exists, so a mistyped data folder is an error, not an empty store.
-async fn open(args: &StoreArgs, create: bool) -> anyhow::Result<Arc<dyn Store>> {
+pub(super) async fn open(args: &StoreArgs, create: bool) -> anyhow::Result<Arc<dyn Store>> {
     open_config(&args.resolve(&env)?, create).await
 }
 
@@ -177,12 +180,12 @@ async fn open_config(config: &Config, create: bool) -> anyhow::Result<Arc<dyn St
     crate::startup::open_store(config).await
 }
 
-fn now() -> time::OffsetDateTime {
+pub(super) fn now() -> time::OffsetDateTime {
     SystemClock.now()
 }
 
 /// One JSON document on its own line.
-fn print_json(value: &Value) {
+pub(super) fn print_json(value: &Value) {
     println!("{value}");
 }
 
@@ -221,6 +224,7 @@ pub async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
                 }
             }
         }
+        TenantCommand::Domain(cmd) => super::domains::run(cmd).await?,
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use edugraph_edu::sync::{self, Plan, Skipped, SyncOptions};
 use edugraph_rostering::{Diagnostic, Format, Parsed, Size};
+use edugraph_store::{Store, TenantRecord};
 
 use super::StoreArgs;
 
@@ -35,7 +36,7 @@ pub struct ImportArgs {
     /// Tenant id or domain (default: the store's only tenant)
     #[arg(long)]
     pub tenant: Option<String>,
-    /// Domain of new users whose username has none [default: the tenant's domain]
+    /// Domain of new users whose username has none, one of the tenant's verified domains [default: the tenant's primary domain]
     #[arg(long, value_name = "DOMAIN")]
     pub domain: Option<String>,
     /// Hold the import when it would deactivate or unlink more than PCT percent of the users or of any kind of link
@@ -103,6 +104,29 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The domain of new users' principal names: `--domain` when the tenant has verified it
+/// (a principal name may use no other, as on the Graph surface), else the primary one.
+/// Checked before the files are read, so a typo costs nothing.
+async fn user_domain(
+    store: &dyn Store,
+    tenant: &TenantRecord,
+    requested: Option<&str>,
+) -> anyhow::Result<String> {
+    let Some(requested) = requested else {
+        return Ok(tenant.domain.clone());
+    };
+    let verified = store.tenant_domains(&tenant.id).await?;
+    match verified.iter().find(|d| d.eq_ignore_ascii_case(requested.trim())) {
+        Some(domain) => Ok(domain.clone()),
+        None => bail!(
+            "--domain {requested} is not a verified domain of tenant {} (verified: {}); add it first with `edugraph tenant domain add {requested} --tenant {}`",
+            tenant.id,
+            verified.join(", "),
+            tenant.id
+        ),
+    }
+}
+
 /// `edugraph import DIR`.
 pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
@@ -124,11 +148,13 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let store = crate::startup::open_store(&config).await?;
     let tenant = crate::admin::tenants::resolve(store.as_ref(), args.tenant.as_deref()).await?;
 
+    let user_domain = user_domain(store.as_ref(), &tenant, args.domain.as_deref()).await?;
+
     let parsed = read(&args.dir, args.format).await?;
     let summary = parsed.summary();
 
     let opts = SyncOptions {
-        user_domain: Some(args.domain.clone().unwrap_or(tenant.domain.clone())),
+        user_domain: Some(user_domain),
         max_deactivation_percent: args.max_deactivations,
         // Files with errors dropped rows; in a snapshot a dropped row reads as "gone", so
         // such a set is only ever planned, never applied.

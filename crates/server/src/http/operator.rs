@@ -4,11 +4,13 @@
 //! - `POST reset` and `POST tokens`: development conveniences, answered only with `--dev`.
 //!   Outside `--dev` they are 404: nobody resets data or mints tokens over HTTP, not even
 //!   with the operator credential;
-//! - `audit`, `tenants` and `apps` (`admin.rs`): identity administration, open under
+//! - `audit`, `tenants` and `apps` (`admin.rs`) and a tenant's verified `domains`
+//!   (`domains.rs`): identity administration, open under
 //!   `--dev` and behind the operator credential otherwise (`guard.rs`);
 //! - `jobs` (`jobs.rs`): the job table, behind the same credential.
 
 mod admin;
+mod domains;
 mod guard;
 mod jobs;
 
@@ -43,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/_edugraph/tenants",
             get(admin::list_tenants).post(admin::create_tenant),
+        )
+        .route(
+            "/_edugraph/tenants/{tenant}/domains",
+            get(domains::list).post(domains::add),
         )
         .route(
             "/_edugraph/apps",

@@ -236,6 +236,17 @@ impl TestApp {
             .expect(204);
     }
 
+    /// Verifies one more domain for tenant A, straight in the store.
+    pub async fn verify_domain(&self, domain: &str) {
+        let added = self
+            .state
+            .store()
+            .add_tenant_domain(TENANT_A, domain, "2025-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        assert!(added, "{domain} was verified already");
+    }
+
     /// Entities of a kind in tenant A, straight from the store.
     pub async fn stored(&self, kind: EntityKind) -> u64 {
         let query = ListQuery {

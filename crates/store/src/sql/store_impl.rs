@@ -108,6 +108,47 @@ macro_rules! store_impl {
                     .collect())
             }
 
+            async fn domain_owner(&self, domain: &str) -> $crate::Result<Option<String>> {
+                Ok(sqlx::query_scalar($crate::common::DOMAIN_OWNER)
+                    .bind(domain.to_ascii_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn add_tenant_domain(
+                &self,
+                tenant: &str,
+                domain: &str,
+                at: &str,
+            ) -> $crate::Result<bool> {
+                let domain = domain.to_ascii_lowercase();
+                let (_turn, mut tx) = self.global_write().await?;
+                let owner: Option<String> = sqlx::query_scalar($crate::common::DOMAIN_OWNER)
+                    .bind(&domain)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match owner {
+                    Some(owner) if owner == tenant => return Ok(false),
+                    Some(_) => return Err($crate::StoreError::Conflict("domain".into())),
+                    None => {}
+                }
+                sqlx::query($crate::common::ADD_TENANT_DOMAIN)
+                    .bind(&domain)
+                    .bind(tenant)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn tenant_domains(&self, tenant: &str) -> $crate::Result<Vec<String>> {
+                Ok(sqlx::query_scalar($crate::common::TENANT_DOMAINS)
+                    .bind(tenant)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
             async fn record_issuer_base(
                 &self,
                 tenant: &str,

@@ -42,6 +42,7 @@ contract! {
     crud::reads_racing_writes_settle_on_the_last_write,
     misc::tenants_are_isolated,
     misc::tenant_records_and_emptiness,
+    misc::verified_domains_belong_to_one_tenant,
     misc::issuer_base_is_recorded_once,
     misc::clear_tenant_removes_everything_of_the_tenant_only,
     misc::secrets,

@@ -118,6 +118,68 @@ pub async fn tenant_records_and_emptiness(s: &dyn Store, t: &str) {
     assert!(!s.tenant_is_empty(t).await.unwrap());
 }
 
+pub async fn verified_domains_belong_to_one_tenant(s: &dyn Store, t: &str) {
+    assert_eq!(s.tenant_domains(t).await.unwrap(), Vec::<String>::new());
+    let other = tenant();
+    for (id, domain) in [
+        (t, format!("{t}.edu")),
+        (other.as_str(), format!("{other}.edu")),
+    ] {
+        let rec = TenantRecord {
+            id: id.to_string(),
+            display_name: "District".into(),
+            domain,
+        };
+        s.put_tenant(&rec).await.unwrap();
+    }
+    let at = "2025-01-01T00:00:00Z";
+    let extra = format!("students.{t}.edu");
+    assert!(s
+        .add_tenant_domain(t, &extra.to_uppercase(), at)
+        .await
+        .unwrap());
+    assert!(
+        !s.add_tenant_domain(t, &extra, at).await.unwrap(),
+        "already there"
+    );
+    // Names that are the tenant's own primary domain count as had.
+    assert!(!s
+        .add_tenant_domain(t, &format!("{t}.edu"), at)
+        .await
+        .unwrap());
+    for taken in [extra.clone(), format!("{t}.edu")] {
+        let err = s.add_tenant_domain(&other, &taken, at).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(ref p) if p == "domain"),
+            "{taken}: {err:?}"
+        );
+    }
+    assert_eq!(
+        s.tenant_domains(t).await.unwrap(),
+        vec![format!("{t}.edu"), extra.clone()],
+        "the primary domain first"
+    );
+    assert_eq!(
+        s.tenant_domains(&other).await.unwrap(),
+        vec![format!("{other}.edu")]
+    );
+    assert_eq!(
+        s.domain_owner(&extra.to_uppercase())
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(t)
+    );
+    assert_eq!(
+        s.domain_owner(&format!("{other}.edu")).await.unwrap(),
+        Some(other.clone())
+    );
+    assert_eq!(
+        s.domain_owner(&format!("nobody.{t}.edu")).await.unwrap(),
+        None
+    );
+}
+
 pub async fn issuer_base_is_recorded_once(s: &dyn Store, t: &str) {
     assert_eq!(
         s.record_issuer_base(t, "http://a.example", false)

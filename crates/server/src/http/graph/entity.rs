@@ -174,8 +174,9 @@ fn forget_account(ctx: &Ctx, kind: EntityKind, id: &str) {
     }
 }
 
-/// The tenant's verified domains (today its one recorded domain), read only when the
-/// body sets a user principal name, the one rule that needs them.
+/// The tenant's verified domains (the primary one and those added with `tenant domain
+/// add`), read only when the body sets a user principal name, the one rule that needs
+/// them.
 async fn verified_domains(
     ctx: &Ctx,
     kind: EntityKind,
@@ -184,10 +185,7 @@ async fn verified_domains(
     if kind != EntityKind::User || !body.contains_key("userPrincipalName") {
         return Ok(Vec::new());
     }
-    Ok(super::directory::tenant_domain(ctx)
-        .await?
-        .into_iter()
-        .collect())
+    Ok(ctx.store().tenant_domains(ctx.tenant()).await?)
 }
 
 /// The new password's hash, under the process's hashing bound: when it is full the

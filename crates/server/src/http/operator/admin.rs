@@ -2,7 +2,8 @@
 //! operator credential, see `guard.rs`):
 //! - `GET /_edugraph/audit?tenant=&after=&limit=`: audit entries after a sequence number,
 //!   oldest first, with `@odata.nextLink` while more follow;
-//! - `GET /_edugraph/tenants`, `POST /_edugraph/tenants` (`{"displayName","domain"}`);
+//! - `GET /_edugraph/tenants`, `POST /_edugraph/tenants` (`{"displayName","domain"}`; more
+//!   verified domains in `domains.rs`);
 //! - `GET /_edugraph/apps?tenant=`, `POST /_edugraph/apps` (`{"displayName","permissions",
 //!   "delegatedPermissions","redirectUris","tenant","secretDays","publicClient"}`: the
 //!   secret is in the 201 response and nowhere else; a public client gets none).
@@ -72,7 +73,7 @@ pub(super) fn limit_param(params: &[(String, String)], default: u32, max: u32) -
     }
 }
 
-fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> ApiResult<T> {
+pub(super) fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> ApiResult<T> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("The {what} request body is invalid: {e}.")))
 }
