@@ -178,3 +178,16 @@ fn fragments_and_entity_paths() {
         "education/classes/c1/assignmentDefaults"
     );
 }
+
+/// Every readable-property rule (the masks of payloads and the checks of queries) is for
+/// the type of a served set: no mask exists outside the catalog.
+#[test]
+fn every_mask_is_for_a_served_type() {
+    for row in crate::access::readable::ROWS {
+        assert!(
+            SETS.iter().any(|d| d.type_name() == row.type_name),
+            "a readable rule for {}, which no set serves",
+            row.type_name
+        );
+    }
+}
