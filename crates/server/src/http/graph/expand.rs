@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::navs;
-use super::respond::{render, shape, splice_item_etag, View};
+use super::respond::{render, render_item, shape, splice_item_etag, View};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -54,7 +54,7 @@ pub async fn render_many(
     if expand.is_empty() {
         return Ok(docs
             .iter()
-            .map(|doc| splice_item_etag(&render(&doc.json, view), doc.version))
+            .map(|doc| render_item(&doc.json, view, doc.version))
             .collect());
     }
     let texts: Vec<&str> = docs.iter().map(|d| d.json.as_str()).collect();
