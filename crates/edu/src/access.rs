@@ -28,7 +28,7 @@ pub use decide::{
 pub use permission::{Family, Kind, Level, Need, Permission};
 pub use policy::{policy, Access, ClassRole, ClassRule, Policy};
 pub use readable::{readable, Reach, Readable, REDUCED_USER_PROPERTIES};
-pub use role::class_role;
+pub use role::{class_role, class_roles};
 
 use crate::sets::{Action, Set, SETS};
 

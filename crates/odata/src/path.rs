@@ -8,6 +8,8 @@
 //! escapes, unbalanced parentheses or quotes, function parameters, composite keys) are
 //! 400 `BadRequest`.
 
+use std::borrow::Cow;
+
 use crate::ODataError;
 use percent_encoding::percent_decode_str;
 
@@ -42,7 +44,8 @@ impl Segment {
 /// Splits `education/users/delta()` into segments. A leading `/` and a query string
 /// are not expected (strip them first); empty segments are ignored.
 pub fn parse_path(path: &str) -> Result<Vec<Segment>, ODataError> {
-    let mut out = Vec::new();
+    // Room for `education/users/{id}/nav` without growing.
+    let mut out = Vec::with_capacity(4);
     for raw in path.split('/').filter(|s| !s.is_empty()) {
         let decoded = decode(raw)?;
         parse_segment(&decoded, &mut out)?;
@@ -88,20 +91,19 @@ pub fn parse_reference(url: &str) -> Result<Vec<Segment>, ODataError> {
     Ok(segs)
 }
 
-fn decode(raw: &str) -> Result<String, ODataError> {
+/// The decoded segment, borrowed when it holds no escape (nearly always), so a path is
+/// not copied twice on its way to its segments.
+fn decode(raw: &str) -> Result<Cow<'_, str>, ODataError> {
     check_escapes(raw).map_err(|at| {
         ODataError::bad_request(format!(
             "Invalid percent-encoding at position {at} of path segment '{raw}'."
         ))
     })?;
-    percent_decode_str(raw)
-        .decode_utf8()
-        .map(|c| c.into_owned())
-        .map_err(|_| {
-            ODataError::bad_request(format!(
-                "Path segment '{raw}' is not valid UTF-8 once decoded."
-            ))
-        })
+    percent_decode_str(raw).decode_utf8().map_err(|_| {
+        ODataError::bad_request(format!(
+            "Path segment '{raw}' is not valid UTF-8 once decoded."
+        ))
+    })
 }
 
 /// `percent_decode` passes malformed escapes through silently; the byte offset of the

@@ -74,7 +74,16 @@ pub fn select_fragment(select: &[SelectItem]) -> String {
 
 /// `{base}/{version}/$metadata#{fragment}`.
 pub fn context_url(base: &str, version: ApiVersion, fragment: &str) -> String {
-    format!("{base}/{}/$metadata#{fragment}", version.as_str())
+    // Pushed piece by piece into one buffer of the right size: every response with a
+    // payload builds one, and `format!` costs several times as much.
+    let version = version.as_str();
+    let mut out = String::with_capacity(base.len() + version.len() + fragment.len() + 12);
+    out.push_str(base);
+    out.push('/');
+    out.push_str(version);
+    out.push_str("/$metadata#");
+    out.push_str(fragment);
+    out
 }
 
 /// `#microsoft.graph.educationUser`.

@@ -191,6 +191,24 @@ pub enum Scope {
     Children(String),
 }
 
+/// Which end of a relation a batched link read starts from ([`Store::linked`]): the
+/// `from` ends (`Outgoing`: a class's members) or the `to` ends (`Incoming`: a user's
+/// classes), as in [`Scope::Outgoing`] and [`Scope::Incoming`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Outgoing,
+    Incoming,
+}
+
+/// The entities linked to one entity of a batched read ([`Store::linked`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linked {
+    /// The entity the links were read from.
+    pub id: String,
+    /// The entities at the other end, in the scoped listing's order (by id).
+    pub docs: Vec<Doc>,
+}
+
 /// One page of a listing. `filter` and `orderby` come bound from the OData layer; the
 /// implementation compiles them to SQL with every value bound. Without `orderby` the
 /// order is by `id`, so paging with `skip` is stable.
@@ -393,6 +411,29 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
     /// Every link of `relation` in the tenant as `(from, to)` pairs, in no particular
     /// order: one query where a sync would otherwise list each class's members.
     async fn links(&self, tenant: &str, relation: Relation) -> Result<Vec<(String, String)>>;
+
+    /// For each of `ids`, the entities the listing scoped `Outgoing(relation, id)` (or
+    /// `Incoming`) would answer, with at most `limit` of them, for a whole page at once
+    /// (`$expand`): one read of the links and one of the entities at their other ends,
+    /// whatever the number of ids. An id without linked entities (or that is no entity)
+    /// is left out; the order of the items is unspecified.
+    async fn linked(
+        &self,
+        tenant: &str,
+        relation: Relation,
+        direction: Direction,
+        ids: &[String],
+        limit: u32,
+    ) -> Result<Vec<Linked>>;
+    /// Those of `from_ids` that have a `relation` link to `to`, in one statement (a
+    /// delegated caller's roles in each class of a page), in no particular order.
+    async fn linked_from(
+        &self,
+        tenant: &str,
+        relation: Relation,
+        from_ids: &[String],
+        to: &str,
+    ) -> Result<Vec<String>>;
 
     // --- delta ---------------------------------------------------------------------
     /// The newest change sequence number of the tenant (0 when nothing happened yet).

@@ -13,6 +13,11 @@ use crate::{ListQuery, Result, Scope};
 pub(crate) enum Shape {
     /// `SELECT e.id, <doc>, e.version` with order and paging.
     Page,
+    /// `SELECT <expression> AS item` with order and paging: each row's columns combined
+    /// into one value by the backend's expression (SQLite's one-row pages,
+    /// `sqlite::page`), computed where the columns are read so that an enclosing query
+    /// does not copy them again.
+    Packed(&'static str),
     /// `SELECT COUNT(*)` of every match.
     Count,
 }
@@ -37,6 +42,7 @@ pub(crate) fn build(
             "SELECT e.id AS id, {} AS doc, e.version AS version FROM {from}",
             d.doc_column()
         )),
+        Shape::Packed(item) => out.sql(&format!("SELECT {item} AS item FROM {from}")),
         Shape::Count => out.sql(&format!("SELECT COUNT(*) FROM {from}")),
     }
     // Scoped listings walk the links index and join entities on their primary key; the
@@ -84,7 +90,7 @@ pub(crate) fn build(
         out.sql(" AND ");
         compile(d, "e.doc", filter, out)?;
     }
-    if let Shape::Page = shape {
+    if !matches!(shape, Shape::Count) {
         out.sql(" ORDER BY ");
         for key in q.orderby {
             if key.path.lambda.is_some() {

@@ -10,6 +10,7 @@
 pub(crate) mod bulk;
 pub(crate) mod dialect;
 pub(crate) mod filter;
+pub(crate) mod linked;
 pub(crate) mod listing;
 pub(crate) mod store_impl;
 pub(crate) mod write;

@@ -306,6 +306,83 @@ macro_rules! store_impl {
                     .await?)
             }
 
+            async fn linked(
+                &self,
+                tenant: &str,
+                relation: $crate::Relation,
+                direction: $crate::Direction,
+                ids: &[String],
+                limit: u32,
+            ) -> $crate::Result<Vec<$crate::Linked>> {
+                use $crate::sql::linked;
+                // Links in order, grouped by the id they were read from.
+                let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+                for chunk in ids.chunks(linked::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                    linked::build_ends(tenant, relation, direction, chunk, limit, &mut qb);
+                    // Not cached: the statement's shape depends on the chunk's length.
+                    let rows: Vec<(String, String)> = qb
+                        .build_query_as()
+                        .persistent(false)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    for (src, dst) in rows {
+                        match groups.last_mut() {
+                            Some((id, ends)) if *id == src => ends.push(dst),
+                            _ => groups.push((src, vec![dst])),
+                        }
+                    }
+                }
+                // One read of every distinct entity at the far ends (a school shared by a
+                // page of users is read once).
+                let far_kind = match direction {
+                    $crate::Direction::Outgoing => relation.ends().1,
+                    $crate::Direction::Incoming => relation.ends().0,
+                };
+                let mut wanted: Vec<String> = groups
+                    .iter()
+                    .flat_map(|(_, ends)| ends.iter().cloned())
+                    .collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let docs = $crate::Store::get_many(self, tenant, far_kind, &wanted).await?;
+                let by_id: std::collections::HashMap<&str, &$crate::Doc> =
+                    docs.iter().map(|d| (d.id.as_str(), d)).collect();
+                Ok(groups
+                    .into_iter()
+                    .map(|(id, ends)| $crate::Linked {
+                        id,
+                        // An end deleted between the two reads is left out, as a listing
+                        // started a moment later would.
+                        docs: ends
+                            .iter()
+                            .filter_map(|e| by_id.get(e.as_str()).map(|d| (*d).clone()))
+                            .collect(),
+                    })
+                    .collect())
+            }
+
+            async fn linked_from(
+                &self,
+                tenant: &str,
+                relation: $crate::Relation,
+                from_ids: &[String],
+                to: &str,
+            ) -> $crate::Result<Vec<String>> {
+                let mut out = Vec::new();
+                for chunk in from_ids.chunks($crate::sql::linked::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                    $crate::sql::linked::build_linked_from(tenant, relation, chunk, to, &mut qb);
+                    let rows: Vec<String> = qb
+                        .build_query_scalar()
+                        .persistent(false)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    out.extend(rows);
+                }
+                Ok(out)
+            }
+
             async fn latest_seq(&self, tenant: &str) -> $crate::Result<i64> {
                 Ok(sqlx::query_scalar($crate::common::LATEST_SEQ)
                     .bind(tenant)

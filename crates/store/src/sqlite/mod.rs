@@ -21,7 +21,7 @@ use crate::{Doc, EntityKind, ListQuery, Op, Result, UnitOfWork};
 use cache::DocCache;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
@@ -193,10 +193,19 @@ impl SqliteStore {
         }
         // In id order: one packed row (see `page`).
         let mut qb = QueryBuilder::<Sqlite>::new(page::PACK_OPEN);
-        listing::build(&SqliteDialect, tenant, q, Shape::Page, &mut qb)?;
+        listing::build(
+            &SqliteDialect,
+            tenant,
+            q,
+            Shape::Packed(page::PACK_ITEM),
+            &mut qb,
+        )?;
         qb.push(page::PACK_CLOSE);
-        let packed: Option<String> = qb.build_query_scalar().fetch_one(&self.pool).await?;
-        page::unpack(packed.as_deref())
+        // Read in place from the row: decoding a `String` would copy the whole page once
+        // more before `unpack` copies each item out of it.
+        let row = qb.build().fetch_one(&self.pool).await?;
+        let packed: Option<&str> = row.try_get(0)?;
+        page::unpack(packed)
     }
 }
 

@@ -6,11 +6,15 @@
 use crate::conflict::other;
 use crate::{Doc, Result};
 
-/// Around a page query (columns `id`, `doc`, `version`), these make it return one row,
-/// NULL when the page is empty: `<version>:<bytes of id>:<id><bytes of doc>:<doc>` for
-/// every row, in no particular order (an aggregate does not keep its input's order).
-pub(super) const PACK_OPEN: &str = "SELECT group_concat(version || ':' || \
-     octet_length(id) || ':' || id || octet_length(doc) || ':' || doc, '') FROM (";
+/// Each row of a packed page (`Shape::Packed`): `<version>:<bytes of id>:<id><bytes of
+/// doc>:<doc>`. Computed inside the page query, where the columns still point into the
+/// database page: referring to `doc` twice from the enclosing query made SQLite copy the
+/// document twice per row before concatenating it.
+pub(super) const PACK_ITEM: &str = "e.version || ':' || octet_length(e.id) || ':' || e.id \
+     || octet_length(e.doc) || ':' || e.doc";
+/// Around a packed page query, these make it return one row, NULL when the page is empty:
+/// every item, in no particular order (an aggregate does not keep its input's order).
+pub(super) const PACK_OPEN: &str = "SELECT group_concat(item, '') FROM (";
 pub(super) const PACK_CLOSE: &str = ")";
 
 /// The items of a packed page, in id order (byte order, as SQLite's `BINARY` collation

@@ -127,7 +127,8 @@ async fn member_listing_walks_the_links_key_without_sorting() {
         "{p}"
     );
     let mut packed = QueryBuilder::<Sqlite>::new(super::page::PACK_OPEN);
-    listing::build(&SqliteDialect, "t", &q, Shape::Page, &mut packed).unwrap();
+    let shape = Shape::Packed(super::page::PACK_ITEM);
+    listing::build(&SqliteDialect, "t", &q, shape, &mut packed).unwrap();
     packed.push(super::page::PACK_CLOSE);
     let p = plan(&s, packed).await;
     assert!(p.contains("SEARCH l USING PRIMARY KEY"), "{p}");

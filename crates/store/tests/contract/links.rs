@@ -9,7 +9,7 @@ fn scoped(kind: EntityKind, scope: Scope) -> ListQuery<'static> {
 }
 
 /// A school with two classes; class c1 has members u1..u3 and teacher u1, c2 has u2.
-async fn roster(s: &dyn Store, t: &str) {
+pub async fn roster(s: &dyn Store, t: &str) {
     s.create(t, EntityKind::School, &school("s1", "North"))
         .await
         .unwrap();

@@ -10,6 +10,7 @@ mod containment;
 mod crud;
 mod delta;
 mod filters;
+mod linked;
 mod links;
 mod misc;
 mod order;
@@ -52,6 +53,8 @@ contract! {
     links::link_errors,
     links::links_of_a_relation,
     links::delete_cascades_links_and_secrets,
+    linked::linked_reads_a_page_at_once,
+    linked::linked_from_answers_has_link_for_many,
     filters::comparisons,
     filters::nulls_and_ne,
     filters::string_functions,

@@ -5,18 +5,20 @@
 //! expansion's nested options against the target type's readable-property rule before
 //! anything is read, and the expanded entities are masked by that same rule.
 
+mod page;
+
 use std::borrow::Cow;
 
 use edugraph_edu::access::Op;
-use edugraph_edu::sets::{Action, Directory, SetDef, Shape};
+use edugraph_edu::sets::{Action, SetDef, Shape};
 use edugraph_odata::ExpandItem;
-use edugraph_store::{Doc, EntityKind, ListQuery};
+use edugraph_store::{Doc, EntityKind};
 use serde_json::Value;
 
-use super::ctx::{Ctx, MAX_PAGE};
-use super::directory;
+use super::ctx::Ctx;
 use super::navs;
-use super::respond::{render, shape, splice_item_etag, View};
+use super::respond::{render, render_item, shape, splice_item_etag, View};
+
 use crate::error::{ApiError, ApiResult};
 
 /// Items an expanded navigation holds unless a nested `$top` says otherwise (Graph returns
@@ -35,17 +37,12 @@ pub async fn render_one<'d>(
     if expand.is_empty() {
         return Ok(render(doc, view));
     }
-    let value = parse(doc)?;
-    let id = value
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let mut shaped = shape(value.clone(), view);
-    expand_into(ctx, kind, &value, &id, &mut shaped, expand).await?;
-    Ok(Cow::Owned(shaped.to_string()))
+    let mut rendered = expanded(ctx, kind, &[doc], view, expand).await?;
+    Ok(Cow::Owned(rendered.pop().unwrap_or_default()))
 }
 
+/// The items of a page, each with its entity tag; expanded navigations are read for the
+/// whole page at once (`page::expand_rows`).
 pub async fn render_many(
     ctx: &Ctx,
     kind: EntityKind,
@@ -53,14 +50,38 @@ pub async fn render_many(
     view: &View<'_>,
     expand: &[ExpandItem],
 ) -> ApiResult<Vec<String>> {
-    let mut out = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let rendered = render_one(ctx, kind, &doc.json, view, expand).await?;
-        // Every item carries its entity tag, as a single entity does (`If-Match` on a
-        // later PATCH or DELETE of the item).
-        out.push(splice_item_etag(&rendered, doc.version));
+    // Every item carries its entity tag, as a single entity does (`If-Match` on a later
+    // PATCH or DELETE of the item).
+    if expand.is_empty() {
+        return Ok(docs
+            .iter()
+            .map(|doc| render_item(&doc.json, view, doc.version))
+            .collect());
     }
-    Ok(out)
+    let texts: Vec<&str> = docs.iter().map(|d| d.json.as_str()).collect();
+    let rendered = expanded(ctx, kind, &texts, view, expand).await?;
+    Ok(rendered
+        .iter()
+        .zip(docs)
+        .map(|(text, doc)| splice_item_etag(text, doc.version))
+        .collect())
+}
+
+/// Stored documents shaped by `view`, with their expanded navigations.
+async fn expanded(
+    ctx: &Ctx,
+    kind: EntityKind,
+    docs: &[&str],
+    view: &View<'_>,
+    expand: &[ExpandItem],
+) -> ApiResult<Vec<String>> {
+    let sources = docs
+        .iter()
+        .map(|d| parse(d))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let mut shaped: Vec<Value> = sources.iter().map(|v| shape(v.clone(), view)).collect();
+    page::expand_rows(ctx, kind, &sources, &mut shaped, expand).await?;
+    Ok(shaped.iter().map(Value::to_string).collect())
 }
 
 /// Refuses an `$expand` of a navigation we cannot expand, before anything is read (so an
@@ -99,53 +120,4 @@ fn unsupported(kind: EntityKind, nav: &str) -> ApiError {
 fn parse(doc: &str) -> ApiResult<Value> {
     serde_json::from_str(doc)
         .map_err(|_| ApiError::internal("A stored document is not valid JSON."))
-}
-
-/// Adds each expanded navigation of entity `id` (stored document `source`) to `target`.
-async fn expand_into(
-    ctx: &Ctx,
-    kind: EntityKind,
-    source: &Value,
-    id: &str,
-    target: &mut Value,
-    items: &[ExpandItem],
-) -> ApiResult<()> {
-    for item in items {
-        let value = if let Some(nav) = navs::find(kind, &item.nav) {
-            let grant = ctx.authorize(nav.list_op)?;
-            ctx.check_rule(grant.class_rule, id).await?;
-            let limit = item.top.unwrap_or(DEFAULT_EXPAND).clamp(1, MAX_PAGE);
-            let query = ListQuery {
-                kind: nav.target,
-                scope: nav.scope(id),
-                filter: None,
-                orderby: &[],
-                skip: 0,
-                limit,
-                count: false,
-            };
-            let page = ctx.store().list(ctx.tenant(), &query).await?;
-            let view = View::granted(ctx, &grant, nav.target, item.select.as_deref());
-            let mut related = Vec::with_capacity(page.items.len());
-            for doc in &page.items {
-                related.push(shape(parse(&doc.json)?, &view));
-            }
-            Value::Array(related)
-        } else if let Some(def) = directory_row(kind, &item.nav) {
-            ctx.authorize(Op::Set(def.set, Action::Get))?;
-            match def.shape {
-                Shape::Directory(Directory::Group) => {
-                    let domain = directory::tenant_domain(ctx).await?;
-                    directory::group(source, domain.as_deref())
-                }
-                _ => directory::user(source),
-            }
-        } else {
-            return Err(unsupported(kind, &item.nav));
-        };
-        if let Some(obj) = target.as_object_mut() {
-            obj.insert(item.nav.clone(), value);
-        }
-    }
-    Ok(())
 }

@@ -127,12 +127,22 @@ pub fn line(format: LogFormat, level: Level, now: SystemTime, f: &Fields<'_>) ->
     out
 }
 
+/// The bytes a JSON string may hold as they are: printable ASCII except `"` and `\`.
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        table[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    table
+};
+
 /// `s` as a JSON string literal.
 fn json_string(out: &mut String, s: &str) {
-    // Paths and ids are plain ASCII almost always; escape only when needed.
-    if s.bytes()
-        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
-    {
+    // Paths and ids are plain ASCII almost always; escape only when needed. One table
+    // look-up per byte instead of four comparisons: every request logs three strings.
+    if s.bytes().all(|b| PLAIN[usize::from(b)]) {
         out.push('"');
         out.push_str(s);
         out.push('"');

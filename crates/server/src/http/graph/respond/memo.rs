@@ -56,28 +56,65 @@ pub fn plain<'d>(
     view: &View<'_>,
     render: impl FnOnce() -> Cow<'d, str>,
 ) -> Cow<'d, str> {
+    consult(doc, view, |hit| match hit {
+        Some(rendered) => (Cow::Owned(rendered.to_string()), None),
+        None => {
+            let out = render();
+            let keep = (*out).into();
+            (out, Some(keep))
+        }
+    })
+}
+
+/// `use_it` applied to the plain view of `doc`, from the memory or from `render` (then
+/// remembered), without copying the remembered text first (a list page splices each
+/// item's tag straight from it).
+pub fn with_plain<R>(
+    doc: &str,
+    view: &View<'_>,
+    render: impl FnOnce() -> String,
+    use_it: impl FnOnce(&str) -> R,
+) -> R {
+    consult(doc, view, |hit| match hit {
+        Some(rendered) => (use_it(rendered), None),
+        None => {
+            let out = render();
+            (use_it(&out), Some(out.into_boxed_str()))
+        }
+    })
+}
+
+/// Runs `f` on the remembered rendering of `doc` for `view`, or on `None` when there is
+/// none; on a miss `f` also returns the rendering to remember.
+fn consult<R>(
+    doc: &str,
+    view: &View<'_>,
+    f: impl FnOnce(Option<&str>) -> (R, Option<Box<str>>),
+) -> R {
     MEMO.with(|memo| {
         let mut entries = memo.borrow_mut();
         let key = key(doc, view);
         let view_key = ViewKey::of(view);
         if let Some(entry) = entries.get(&key) {
             if entry.view == view_key && *entry.doc == *doc {
-                return Cow::Owned(entry.rendered.to_string());
+                return f(Some(&entry.rendered)).0;
             }
         }
-        let out = render();
-        if entries.len() >= ENTRIES {
-            entries.clear();
+        let (result, keep) = f(None);
+        if let Some(rendered) = keep {
+            if entries.len() >= ENTRIES {
+                entries.clear();
+            }
+            entries.insert(
+                key,
+                Entry {
+                    view: view_key,
+                    doc: doc.into(),
+                    rendered,
+                },
+            );
         }
-        entries.insert(
-            key,
-            Entry {
-                view: view_key,
-                doc: doc.into(),
-                rendered: (*out).into(),
-            },
-        );
-        out
+        result
     })
 }
 
