@@ -152,8 +152,20 @@ pub enum Resolved {
     NotFound,
 }
 
-pub fn resolve(segments: &[Segment], verb: Option<Verb>) -> Resolved {
+/// The routes of each pattern length, in table order: a request is compared only with
+/// the patterns as long as its path (a few of the table's rows), not with every row.
+static BY_LENGTH: LazyLock<Vec<Vec<&'static Route>>> = LazyLock::new(|| {
+    let longest = ROUTES.iter().map(|r| r.pattern.len()).max().unwrap_or(0);
+    let mut by_len = vec![Vec::new(); longest + 1];
     for route in ROUTES.iter() {
+        by_len[route.pattern.len()].push(route);
+    }
+    by_len
+});
+
+pub fn resolve(segments: &[Segment], verb: Option<Verb>) -> Resolved {
+    let candidates = BY_LENGTH.get(segments.len()).map_or(&[][..], Vec::as_slice);
+    for route in candidates {
         let Some(keys) = match_pattern(route.pattern, segments) else {
             continue;
         };
