@@ -115,7 +115,7 @@ run_edugraph() {
 run_edugraph sqlite --data-dir "$work/data"
 # The delta entries the 1 % change wrote (SQLite's change log), per entity type.
 delta_entries=$(sqlite3 -readonly "$work/data/edugraph.db" \
-  "SELECT entity_type || ': ' || COUNT(*) FROM changes WHERE seq > $(cat "$work/seq.again") GROUP BY entity_type" |
+  "SELECT entity_type || ': ' || COUNT(*) || ' entries for ' || COUNT(DISTINCT id) || ' entities' FROM changes WHERE seq > $(cat "$work/seq.again") GROUP BY entity_type" |
   paste -sd, -)
 scripts/pg-test-cluster.sh run -- bash -c "
   $(declare -f measure run_edugraph)
