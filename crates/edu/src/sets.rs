@@ -142,15 +142,15 @@ impl Home {
     /// `key` is the key as the caller needs it written (`('c1')` in an `@odata.context`,
     /// `/c1` in an entity URL).
     fn path(self, key: &str) -> String {
-        let set = |kind| SetDef::top_level(kind).map_or("", SetDef::name);
-        match self {
-            Home::Root => "education".to_string(),
-            Home::Me => "education/me".to_string(),
-            Home::School | Home::Class | Home::User => {
-                let kind = self.kind().unwrap_or(EntityKind::User);
-                format!("education/{}{key}", set(kind))
-            }
-        }
+        let kind = match self {
+            Home::Root => return "education".to_string(),
+            Home::Me => return "education/me".to_string(),
+            Home::School => EntityKind::School,
+            Home::Class => EntityKind::Class,
+            Home::User => EntityKind::User,
+        };
+        let set = SetDef::top_level(kind).map_or("", SetDef::name);
+        format!("education/{set}{key}")
     }
 }
 
