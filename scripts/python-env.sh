@@ -6,7 +6,10 @@
 # 2. builds the binary. The debug profile on purpose: `cargo test --workspace` (run just
 #    before by scripts/test.sh) has already compiled it, so CI pays no second, much
 #    slower optimised build; dependencies are optimised even in debug (Cargo.toml), which
-#    is all the suites need. EDUGRAPH_COMPAT_PROFILE=release switches.
+#    is all the suites need. It is built the way `cargo test --workspace` builds it
+#    (`--no-run`): a plain `cargo build -p edugraph-server` resolves the dependencies'
+#    features without the dev-dependencies and would compile several crates again.
+#    EDUGRAPH_COMPAT_PROFILE=release switches.
 # Sets `venv` (its folder) and `bin` (the binary).
 
 venv=.venv/compat
@@ -30,7 +33,7 @@ echo "== building edugraph ($profile)"
 if [ "$profile" = release ]; then
   cargo build --locked --release -p edugraph-server --bin edugraph
 else
-  cargo build --locked -p edugraph-server --bin edugraph
+  cargo test --locked --workspace --no-run --quiet
 fi
 target_dir=$(cargo metadata --format-version 1 --no-deps | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 bin="$target_dir/$profile/edugraph"

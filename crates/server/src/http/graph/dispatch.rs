@@ -187,7 +187,9 @@ fn match_pattern(pattern: &[Pat], segments: &[Segment]) -> Option<Vec<String>> {
             .iter()
             .zip(segments)
             .all(|(pat, seg)| match (pat, seg) {
-                (Pat::Lit(l), Segment::Name(n)) => l.eq_ignore_ascii_case(n),
+                // Clients nearly always send the canonical spelling: an exact compare
+                // first, the case-insensitive one only when that fails.
+                (Pat::Lit(l), Segment::Name(n)) => *l == n.as_str() || l.eq_ignore_ascii_case(n),
                 (Pat::Key, Segment::Name(_)) => true,
                 (Pat::Ref, Segment::Ref) | (Pat::Count, Segment::Count) => true,
                 // Graph matches names case-insensitively, functions included (`Delta()`).
