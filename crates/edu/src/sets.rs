@@ -10,6 +10,7 @@
 //! no new handler.
 
 pub mod cases;
+pub mod check;
 mod rows;
 mod rules;
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use edugraph_edu::demo::{DemoPlan, DemoSize};
 use edugraph_edu::SystemClock;
+use edugraph_odata::{ApiVersion, Schema};
 use edugraph_store::Store;
 
 use crate::auth::password::Hashing;
@@ -80,6 +81,12 @@ fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 
 /// Store, keys and clock for a configuration.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    // The catalog of served sets must agree with the schema of both versions before
+    // anything is served from it (edugraph_edu::sets::check).
+    for version in [ApiVersion::V1, ApiVersion::Beta] {
+        edugraph_edu::sets::check::against(Schema::get(version))
+            .map_err(|e| anyhow::anyhow!("the {} schema: {e}", version.as_str()))?;
+    }
     let store = open_store(&config).await?;
     let clock = Arc::new(SystemClock);
     let keys = Keys::load_or_create_with(store.as_ref(), clock.as_ref()).await?;

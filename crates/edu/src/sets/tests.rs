@@ -27,82 +27,13 @@ const NOT_SERVED: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn home_type(home: Home) -> &'static str {
-    match home {
-        Home::Root => "educationRoot",
-        Home::School => "educationSchool",
-        Home::Class => "educationClass",
-        Home::User | Home::Me => "educationUser",
-    }
-}
-
-/// The schema's type of a row's entities: the directory objects are not education types.
-fn target_type(def: &SetDef) -> &'static str {
-    match def.shape {
-        Shape::Directory(Directory::Group) => "group",
-        Shape::Directory(Directory::User) => "user",
-        _ => def.type_name(),
-    }
-}
+use super::check::{self, home_type};
 
 #[test]
 fn every_row_follows_the_schema() {
     for version in [ApiVersion::V1, ApiVersion::Beta] {
-        let schema = Schema::get(version);
-        for def in SETS {
-            // `/me` is the root's `me` navigation; the rows below it start at the user.
-            let (mut ty, path) = match def.shape {
-                Shape::Caller => ("educationRoot".to_string(), &["me"][..]),
-                _ => (home_type(def.home).to_string(), def.path),
-            };
-            let mut last = None;
-            for seg in path {
-                let nav = schema
-                    .entity_type(&ty)
-                    .and_then(|t| t.navigation(seg))
-                    .unwrap_or_else(|| panic!("{version:?}: {ty} has no navigation {seg}"));
-                ty = nav.target.clone();
-                last = Some(nav);
-            }
-            let nav = last.expect("a row has a path");
-            let at = format!("{version:?} {:?}", def.set);
-            assert_eq!(ty, target_type(def), "{at}");
-            let contained = match def.shape {
-                Shape::Collection => {
-                    assert!(nav.collection, "{at}");
-                    true
-                }
-                Shape::Singleton | Shape::Caller => {
-                    assert!(!nav.collection, "{at}");
-                    true
-                }
-                Shape::Reference(of) => {
-                    assert!(!nav.collection, "{at}");
-                    assert_eq!(SetDef::of(of).kind, def.kind);
-                    false
-                }
-                Shape::Links(_) => {
-                    assert!(nav.collection, "{at}");
-                    false
-                }
-                Shape::Directory(_) => {
-                    assert!(!nav.collection, "{at}");
-                    false
-                }
-            };
-            assert_eq!(nav.contained, contained, "{at} containment");
-            assert_eq!(def.delta, nav.change_tracking, "{at} delta");
-            // Contained kinds live in the store under the home (the singleton's
-            // collections are stored under the class they belong to); the roster's are
-            // top-level.
-            if def.rules.is_some() || matches!(def.shape, Shape::Reference(_)) {
-                assert_eq!(def.kind.container(), def.home.kind(), "{at}");
-            } else {
-                assert_eq!(def.kind.container(), None, "{at}");
-            }
-            let rules_expected =
-                def.home != Home::Root && matches!(def.shape, Shape::Collection | Shape::Singleton);
-            assert_eq!(def.rules.is_some(), rules_expected, "{at} rules");
+        if let Err(e) = check::against(Schema::get(version)) {
+            panic!("{version:?}: {e}");
         }
     }
 }
@@ -190,4 +121,22 @@ fn every_mask_is_for_a_served_type() {
             row.type_name
         );
     }
+}
+
+/// The start-up check refuses a schema the catalog does not fit, naming the row.
+#[test]
+fn the_check_names_a_row_the_schema_does_not_have() {
+    let full = Schema::get(ApiVersion::V1).metadata_xml();
+    // The same schema without the class's `members` navigation.
+    let xml = full.replacen(
+        "<NavigationProperty Name=\"members\"",
+        "<NavigationProperty Name=\"pupils\"",
+        1,
+    );
+    let schema = Schema::parse(ApiVersion::V1, Box::leak(xml.into_boxed_str())).unwrap();
+    let err = check::against(&schema).unwrap_err();
+    assert!(
+        err.contains("ClassMembers") && err.contains("members"),
+        "{err}"
+    );
 }
