@@ -7,9 +7,20 @@ use edugraph_store::{Relation, Store, StoreError};
 
 use super::ClassRole;
 
+/// A teacher (the class's teachers are members too, so a teacher is never counted a
+/// student), a student (a member), or neither.
+fn role(teaches: bool, member: bool) -> ClassRole {
+    if teaches {
+        ClassRole::Teacher
+    } else if member {
+        ClassRole::Student
+    } else {
+        ClassRole::Other
+    }
+}
+
 /// The role of user `user` in each of `class_ids`, in their order, in two reads whatever
-/// their number: a teacher (the class's teachers are members too, so a teacher is never
-/// counted a student), a student (a member), or neither.
+/// their number (a page's `$expand`).
 pub async fn class_roles(
     store: &dyn Store,
     tenant: &str,
@@ -24,25 +35,21 @@ pub async fn class_roles(
     let belongs = linked(Relation::ClassMembers).await?;
     Ok(class_ids
         .iter()
-        .map(|id| {
-            if teaches.contains(id) {
-                ClassRole::Teacher
-            } else if belongs.contains(id) {
-                ClassRole::Student
-            } else {
-                ClassRole::Other
-            }
-        })
+        .map(|id| role(teaches.contains(id), belongs.contains(id)))
         .collect())
 }
 
-/// The role of user `user` in class `class_id` (see [`class_roles`]).
+/// The role of user `user` in class `class_id`: two point lookups with the store's
+/// prepared statements (every delegated read of a class goes through here).
 pub async fn class_role(
     store: &dyn Store,
     tenant: &str,
     class_id: &str,
     user: &str,
 ) -> Result<ClassRole, StoreError> {
-    let roles = class_roles(store, tenant, &[class_id.to_string()], user).await?;
-    Ok(roles.first().copied().unwrap_or(ClassRole::Other))
+    let has = |relation| store.has_link(tenant, relation, class_id, user);
+    if has(Relation::ClassTeachers).await? {
+        return Ok(ClassRole::Teacher);
+    }
+    Ok(role(false, has(Relation::ClassMembers).await?))
 }
