@@ -13,7 +13,10 @@ override with --source DIR). Output keeps names and types only:
     administrativeUnit) are added with a few basic properties, plus a `directoryObjects`
     entity set, so each document resolves every name it uses;
   * beta gets the shared-type differences its excerpt lacks (physicalAddress.postOfficeBox and
-    .type with the physicalAddressType enum, relatedContact.id).
+    .type with the physicalAddressType enum, relatedContact.id);
+  * beta gets the retired School Data Sync surface from schema/sds-beta.xml (our own fragment:
+    the current metadata no longer has it), its types inserted in name order and its
+    navigation added to educationRoot; its operations come from schema/sds-operations-beta.txt.
 
 The operation lists come from `sdkPaths.paths` of education-{version}.summary.json: one
 `METHOD /path/template` per line, sorted by path template then method, after one comment
@@ -160,6 +163,37 @@ def add_beta_differences(schema):
     sort_properties(contact)
 
 
+def add_retired_sds(schema, fragment_path):
+    """Merges the School Data Sync fragment: types and operations in name order (an
+    operation after the last one of its name), educationRoot's navigation among its own."""
+    fragment = ET.parse(fragment_path).getroot().find(q("DataServices", EDMX)).find(q("Schema"))
+    for elem in list(fragment):
+        name = elem.get("Name")
+        if elem.tag == q("EntityType") and name == "educationRoot":
+            root = find_named(schema, "EntityType", name)
+            navs = [c for c in root if c.tag == q("NavigationProperty")]
+            for nav in elem:
+                if any(n.get("Name") == nav.get("Name") for n in navs):
+                    continue
+                root.append(nav)
+            kept = sorted([c for c in root], key=lambda c: (c.tag, c.get("Name").lower()))
+            for c in list(root):
+                root.remove(c)
+            for c in kept:
+                root.append(c)
+        elif elem.tag in (q("Action"), q("Function")):
+            children = list(schema)
+            same = [i for i, c in enumerate(children) if c.tag in (q("Action"), q("Function"))]
+            pos = same[-1] + 1
+            for i in same:
+                if children[i].get("Name").lower() > name.lower():
+                    pos = i
+                    break
+            schema.insert(pos, elem)
+        elif find_named(schema, local(elem.tag), name) is None:
+            insert_sorted(schema, elem)
+
+
 def sort_properties(elem):
     props = [c for c in elem if c.tag == q("Property")]
     others = [c for c in elem if c.tag != q("Property")]
@@ -205,7 +239,7 @@ def write_elem(out, elem, depth):
     out.append("%s</%s>" % (pad, name))
 
 
-def generate(src_path, version):
+def generate(src_path, version, here):
     # ElementTree's default parser drops comments, which is what we want.
     root = ET.parse(src_path).getroot()
     strip_descriptions(root)
@@ -213,16 +247,26 @@ def generate(src_path, version):
     add_directory_types(schema)
     if version == "beta":
         add_beta_differences(schema)
+        add_retired_sds(schema, os.path.join(here, "..", "schema", "sds-beta.xml"))
     out = ['<?xml version="1.0" encoding="utf-8"?>', "<!-- %s -->" % HEADER.format(version=version)]
     write_elem(out, root, 0)
     return "\n".join(out) + "\n"
 
 
-def operations(summary_path, version):
-    """The SDK operation list of one version as the text of schema/operations-{version}.txt."""
+def operations(summary_path, version, here):
+    """The SDK operation list of one version as the text of schema/operations-{version}.txt
+    (beta with the retired School Data Sync operations)."""
     with open(summary_path, encoding="utf-8") as f:
         paths = json.load(f)["sdkPaths"]["paths"]
-    lines = sorted((path, method.upper()) for path, methods in paths.items() for method in methods)
+    lines = [(path, method.upper()) for path, methods in paths.items() for method in methods]
+    if version == "beta":
+        with open(os.path.join(here, "..", "schema", "sds-operations-beta.txt"), encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    method, path = line.split(" ", 1)
+                    lines.append((path, method))
+    lines = sorted(lines)
     if len(set(lines)) != len(lines):
         raise SystemExit("duplicate operation in %s" % summary_path)
     out = ["# " + OPERATIONS_HEADER.format(version=version)]
@@ -245,9 +289,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for version in ("v1.0", "beta"):
         src = os.path.join(args.source, "education-%s.csdl.xml" % version)
-        write(os.path.join(args.out, "%s.xml" % version), generate(src, version))
+        write(os.path.join(args.out, "%s.xml" % version), generate(src, version, here))
         summary = os.path.join(args.source, "education-%s.summary.json" % version)
-        write(os.path.join(args.out, "operations-%s.txt" % version), operations(summary, version))
+        write(os.path.join(args.out, "operations-%s.txt" % version), operations(summary, version, here))
 
 
 if __name__ == "__main__":
