@@ -48,7 +48,7 @@ impl Op {
     pub fn all() -> Vec<Op> {
         let sets = SETS
             .iter()
-            .flat_map(|d| d.actions().iter().map(|a| Op::Set(d.set, *a)));
+            .flat_map(|d| d.actions().into_iter().map(|a| Op::Set(d.set, a)));
         [Op::Metadata, Op::GetRoot]
             .into_iter()
             .chain(sets)

@@ -2,7 +2,8 @@
 //! single-valued reference of the Graph surface (the roster's `schools`, `classes`,
 //! `users` with their navigations and directory objects, `/me`; a class's assignment
 //! categories, its assignment defaults and settings with their grading categories and
-//! schemes; a user's rubrics) is one [`SetDef`] row in [`SETS`]. Routes, policies (one
+//! schemes; a user's rubrics; beta's School Data Sync profiles with their status and
+//! errors) is one [`SetDef`] row in [`SETS`]. Routes, policies (one
 //! row per set in `access::policy`), `@odata.context` fragments, entity URLs, `$expand`
 //! targets, the authorization matrix's route walk and the use cases in [`cases`] all read
 //! these rows; the domain rules of each contained type are the functions in its row's
@@ -76,6 +77,12 @@ pub enum Set {
     MeRubrics,
     /// `users/{id}/rubrics`
     UserRubrics,
+    /// `synchronizationProfiles` (beta School Data Sync)
+    SyncProfiles,
+    /// `synchronizationProfiles/{id}/profileStatus`
+    SyncProfileStatus,
+    /// `synchronizationProfiles/{id}/errors`
+    SyncErrors,
 }
 
 /// What an operation on a set does.
@@ -98,6 +105,47 @@ pub enum Action {
     AddRef,
     /// `DELETE .../{id}/$ref` or `.../$ref?$id=...` of a navigation to many.
     RemoveRef,
+    /// `PUT` of an item: its configuration replaced whole.
+    Replace,
+    /// A bound action or function of an item.
+    Call(Call),
+}
+
+/// The bound actions and functions of a set's items (`POST .../{id}/start`,
+/// `GET .../{id}/uploadUrl()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Call {
+    Start,
+    Pause,
+    Resume,
+    Reset,
+    /// Beyond Graph: applies a sync held by the profile's safety threshold.
+    Confirm,
+    UploadUrl,
+}
+
+impl Call {
+    /// The name in the path (a function's without its `()`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Call::Start => "start",
+            Call::Pause => "pause",
+            Call::Resume => "resume",
+            Call::Reset => "reset",
+            Call::Confirm => "confirm",
+            Call::UploadUrl => "uploadUrl",
+        }
+    }
+
+    /// A function (`GET name()`), else an action (`POST name`).
+    pub fn is_function(self) -> bool {
+        self == Call::UploadUrl
+    }
+
+    /// Whether the Graph schema has it; `confirm` is edugraph's own.
+    pub fn in_graph(self) -> bool {
+        self != Call::Confirm
+    }
 }
 
 impl Action {
@@ -112,6 +160,9 @@ impl Action {
                 | Action::DeleteRef
                 | Action::AddRef
                 | Action::RemoveRef
+                | Action::Replace
+                // `uploadUrl()` hands out a write credential: a write.
+                | Action::Call(_)
         )
     }
 }
@@ -125,6 +176,8 @@ pub enum Home {
     Class,
     User,
     Me,
+    /// Below a School Data Sync profile.
+    SyncProfile,
 }
 
 impl Home {
@@ -136,6 +189,7 @@ impl Home {
             Home::School => Some(EntityKind::School),
             Home::Class => Some(EntityKind::Class),
             Home::User | Home::Me => Some(EntityKind::User),
+            Home::SyncProfile => Some(EntityKind::SyncProfile),
         }
     }
 
@@ -149,6 +203,7 @@ impl Home {
             Home::School => EntityKind::School,
             Home::Class => EntityKind::Class,
             Home::User => EntityKind::User,
+            Home::SyncProfile => EntityKind::SyncProfile,
         };
         let set = SetDef::top_level(kind).map_or("", SetDef::name);
         format!("education/{set}{key}")
@@ -192,6 +247,13 @@ pub enum Shape {
     Directory(Directory),
     /// The signed-in user's own education user (`/me`).
     Caller,
+    /// A collection whose entities the service provisions and removes in the
+    /// background: replaced whole with `PUT` besides `PATCH`, deleted asynchronously.
+    Provisioned,
+    /// Records the service keeps below the home (a sync's errors): read-only.
+    Log,
+    /// A report the service keeps for the home (a sync's status): read-only, one.
+    Report,
 }
 
 /// One row of the catalog.
@@ -209,6 +271,11 @@ pub struct SetDef {
     /// The type's domain rules for the contained sets; `None` for references and for the
     /// roster, whose rules are `crate::roster`'s.
     pub rules: Option<&'static Rules>,
+    /// The bound actions and functions of the set's items.
+    pub calls: &'static [Call],
+    /// Served under `/beta` only (and, as Graph's older pages write them, also without
+    /// the leading `/education`).
+    pub beta_only: bool,
 }
 
 pub use rows::SETS;
@@ -222,8 +289,15 @@ impl SetDef {
     }
 
     /// The actions served on the set, in route order: on the set's own path (the
-    /// collection or the singleton) and then on `$count`, `delta`, `$ref` and an item.
-    pub fn actions(&self) -> &'static [Action] {
+    /// collection or the singleton) and then on `$count`, `delta`, `$ref` and an item,
+    /// then the items' bound calls.
+    pub fn actions(&self) -> Vec<Action> {
+        let mut out = self.shape_actions().to_vec();
+        out.extend(self.calls.iter().map(|c| Action::Call(*c)));
+        out
+    }
+
+    fn shape_actions(&self) -> &'static [Action] {
         use Action::*;
         match (self.shape, self.delta) {
             (Shape::Collection, true) => &[List, Create, Count, Delta, Get, Update, Delete],
@@ -234,6 +308,9 @@ impl SetDef {
             (Shape::Links(_), _) => &[List, Count, Get],
             (Shape::Directory(_), _) => &[Get],
             (Shape::Caller, _) => &[Get, Update],
+            (Shape::Provisioned, _) => &[List, Create, Count, Get, Replace, Update, Delete],
+            (Shape::Log, _) => &[List, Count, Get],
+            (Shape::Report, _) => &[Get],
         }
     }
 
@@ -265,7 +342,11 @@ impl SetDef {
             other => other,
         };
         let home = home.path(&format!("/{home_id}"));
-        let item = (self.shape == Shape::Collection).then_some(id);
+        let item = matches!(
+            self.shape,
+            Shape::Collection | Shape::Provisioned | Shape::Log
+        )
+        .then_some(id);
         join(home, self.path, item)
     }
 

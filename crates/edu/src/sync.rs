@@ -43,14 +43,16 @@ mod documents;
 mod existing;
 mod planner;
 pub mod profile;
+pub mod profiles;
 mod report;
+pub mod run;
 #[cfg(test)]
 mod tests;
 
 use edugraph_store::{EntityKind, Relation, StoreError};
 use serde_json::Value;
 
-pub use apply::{apply, Applied, BATCH};
+pub use apply::{apply, apply_paced, Applied, Pace, BATCH};
 pub use planner::{plan, SYNC_APP_ID};
 pub use report::Row;
 
@@ -61,11 +63,17 @@ pub struct SyncOptions {
     /// that carry a domain are kept as written. Without it, a new user whose username has
     /// no domain is skipped (the CLI passes the tenant's verified domain).
     pub user_domain: Option<String>,
+    /// Domains for one role (a profile's `userDomains`), before `user_domain`.
+    pub student_domain: Option<String>,
+    pub teacher_domain: Option<String>,
     /// Hold the plan when any kind or relation would lose more than this percentage of
     /// what the tenant holds (deactivated users, removed links).
     pub max_deactivation_percent: Option<f64>,
     /// Compute the plan only; [`apply`] then writes nothing.
     pub dry_run: bool,
+    /// Identity matching: records update the users the sync holds and never create one
+    /// (a record without its user is skipped).
+    pub match_only: bool,
 }
 
 /// Everything a sync would change, computed from the roster and the store.

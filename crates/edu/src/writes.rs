@@ -34,6 +34,10 @@ pub enum WriteError {
     /// Other writers changed the entity on every attempt.
     #[error("the entity kept changing")]
     Contended,
+    /// The entity is in a state that does not allow the change (a sync that is not in
+    /// progress cannot be paused); the message says why.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error(transparent)]

@@ -22,6 +22,7 @@ mod keys;
 pub mod password;
 pub mod permission_names;
 mod token;
+pub mod upload_grant;
 mod verify;
 
 pub use extract::Authenticated;

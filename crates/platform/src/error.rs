@@ -20,6 +20,9 @@ pub struct ApiError {
     pub www_authenticate: Option<String>,
     /// `Retry-After` seconds for 503s (SDKs honour it before retrying).
     pub retry_after: Option<u64>,
+    /// `error.details`: one `{code, message, target}` per problem, when there are several
+    /// (a sync's verification messages).
+    pub details: Vec<serde_json::Value>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -33,6 +36,7 @@ impl ApiError {
             inner_code: None,
             www_authenticate: None,
             retry_after: None,
+            details: Vec::new(),
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -87,6 +91,10 @@ impl ApiError {
     }
     pub fn with_inner_code(mut self, code: &str) -> Self {
         self.inner_code = Some(code.to_string());
+        self
+    }
+    pub fn with_details(mut self, details: Vec<serde_json::Value>) -> Self {
+        self.details = details;
         self
     }
 }
@@ -148,8 +156,11 @@ impl ApiError {
         if let Some(code) = &self.inner_code {
             inner["code"] = json!(code);
         }
-        json!({"error": {"code": self.code, "message": self.message, "innerError": inner}})
-            .to_string()
+        let mut error = json!({"code": self.code, "message": self.message, "innerError": inner});
+        if !self.details.is_empty() {
+            error["details"] = json!(self.details);
+        }
+        json!({ "error": error }).to_string()
     }
 }
 

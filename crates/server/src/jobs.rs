@@ -2,12 +2,15 @@
 //! a registry of job kinds, each a handler function, and the runner (`runner.rs`) that
 //! polls the table, claims due jobs and runs their handlers. One file per kind:
 //! - `housekeeping` (periodic): purges expired authorization codes and refresh tokens and
-//!   finished jobs past their retention.
+//!   finished jobs past their retention;
+//! - `sds-provision`, `sds-delete`, `sds-sync` (`sync`): beta's synchronization profiles.
 //!
-//! Scheduled publishing and School Data Sync are to become kinds here.
+//! Work enqueued by a request calls [`wake`], so the runner claims it at once rather
+//! than at its next poll.
 
 mod housekeeping;
 mod runner;
+pub mod sync;
 
 use edugraph_store::JobRecord;
 use futures::future::BoxFuture;
@@ -39,5 +42,20 @@ pub struct Kind {
 
 /// The kinds `serve` runs.
 pub fn kinds() -> Vec<Kind> {
-    vec![housekeeping::KIND]
+    vec![
+        housekeeping::KIND,
+        sync::PROVISION,
+        sync::DELETE,
+        sync::SYNC,
+    ]
 }
+
+/// Wakes this process's runners: a job was just enqueued. A wake with no runner
+/// waiting is kept for the next wait, so none is lost.
+pub fn wake() {
+    WAKE.notify_waiters();
+    WAKE.notify_one();
+}
+
+/// What [`wake`] signals; runners wait on it between polls.
+pub(crate) static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();

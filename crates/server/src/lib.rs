@@ -11,6 +11,7 @@ pub mod banner;
 pub mod cli;
 pub mod http;
 pub mod jobs;
+pub mod sds;
 pub mod serve;
 pub mod startup;
 pub mod telemetry;

@@ -5,6 +5,7 @@
 use edugraph_edu::access::permission::{self, Family, Kind, Permission};
 use edugraph_edu::access::{policy, Access, ClassRule, Op};
 use edugraph_odata::path::Segment;
+use edugraph_odata::ApiVersion;
 use edugraph_server::http::graph::dispatch::{resolve, Pat, Resolved, Verb, ROUTES};
 
 const VERBS: [Verb; 5] = [Verb::Get, Verb::Post, Verb::Patch, Verb::Put, Verb::Delete];
@@ -20,6 +21,7 @@ fn instantiate(pattern: &[Pat]) -> Vec<Segment> {
             Pat::Ref => Segment::Ref,
             Pat::Count => Segment::Count,
             Pat::Delta => Segment::Name("delta".into()),
+            Pat::Func(f) => Segment::Call(f.to_string()),
         })
         .collect()
 }
@@ -33,6 +35,7 @@ fn shown(pattern: &[Pat]) -> String {
             Pat::Ref => "$ref".into(),
             Pat::Count => "$count".into(),
             Pat::Delta => "delta".into(),
+            Pat::Func(f) => format!("{f}()"),
         })
         .collect::<Vec<_>>()
         .join("/")
@@ -59,7 +62,7 @@ fn every_route_and_method_has_a_policy_row() {
             let Some((_, op)) = route.methods.iter().find(|(v, _)| *v == verb) else {
                 // Methods the route lacks are 405 with the route's own methods, never
                 // another route's operation.
-                match resolve(&segments, Some(verb)) {
+                match resolve(ApiVersion::Beta, &segments, Some(verb)) {
                     Resolved::MethodNotAllowed(allow) => assert!(!allow.contains(&verb.as_str())),
                     other => panic!("{} {path}: {other:?}", verb.as_str()),
                 }
@@ -67,7 +70,7 @@ fn every_route_and_method_has_a_policy_row() {
             };
             let at = format!("{} /{path}", verb.as_str());
             // The route is reachable: no earlier pattern shadows it.
-            match resolve(&segments, Some(verb)) {
+            match resolve(ApiVersion::Beta, &segments, Some(verb)) {
                 Resolved::Found { op: found, .. } => assert_eq!(found, *op, "{at}"),
                 other => panic!("{at}: {other:?}"),
             }

@@ -60,10 +60,17 @@ pub enum EntityKind {
     Submission,
     /// `educationOutcome` (all its derived types), in a submission.
     Outcome,
+    /// `educationSynchronizationProfile` (beta School Data Sync).
+    SyncProfile,
+    /// `educationSynchronizationProfileStatus`, a profile's singleton (its id is the
+    /// profile's).
+    SyncStatus,
+    /// `educationSynchronizationError`, a record a profile's sync could not take.
+    SyncError,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 12] = [
+    pub const ALL: [EntityKind; 15] = [
         EntityKind::User,
         EntityKind::Class,
         EntityKind::School,
@@ -76,6 +83,9 @@ impl EntityKind {
         EntityKind::Assignment,
         EntityKind::Submission,
         EntityKind::Outcome,
+        EntityKind::SyncProfile,
+        EntityKind::SyncStatus,
+        EntityKind::SyncError,
     ];
 
     /// The Graph type name, also the `entity_type` column value.
@@ -93,6 +103,9 @@ impl EntityKind {
             EntityKind::Assignment => "educationAssignment",
             EntityKind::Submission => "educationSubmission",
             EntityKind::Outcome => "educationOutcome",
+            EntityKind::SyncProfile => "educationSynchronizationProfile",
+            EntityKind::SyncStatus => "educationSynchronizationProfileStatus",
+            EntityKind::SyncError => "educationSynchronizationError",
         }
     }
 
@@ -100,12 +113,13 @@ impl EntityKind {
     pub fn container(self) -> Option<EntityKind> {
         use EntityKind::*;
         match self {
-            User | Class | School => None,
+            User | Class | School | SyncProfile => None,
             Category | AssignmentDefaults | AssignmentSettings | GradingCategory
             | GradingScheme | Assignment => Some(Class),
             Rubric => Some(User),
             Submission => Some(Assignment),
             Outcome => Some(Submission),
+            SyncStatus | SyncError => Some(SyncProfile),
         }
     }
 

@@ -197,6 +197,24 @@ const USER_RUBRICS_WRITE: Policy = Policy {
     ..USER_RUBRICS_READ
 };
 
+const fn administration(level: Level) -> Option<Need> {
+    Some(Need::new(Family::EduAdministration, level))
+}
+
+/// School Data Sync reads (profiles, their status and errors): delegated
+/// `EduAdministration.Read`, application `EduAdministration.Read.All` (BEHAVIOR §10).
+const SYNC_READ: Policy = Policy {
+    delegated: administration(Level::Read),
+    application: administration(Level::Read),
+    ..READ
+};
+/// School Data Sync changes, the profile's actions and its upload URL included.
+const SYNC_WRITE: Policy = Policy {
+    delegated: administration(Level::ReadWrite),
+    application: administration(Level::ReadWrite),
+    ..READ
+};
+
 /// The row of a set: one read and one write policy per set (an exhaustive match, so a
 /// set cannot be served without its row), with the roster's exceptions: its delta
 /// functions, and the app-only listing of all users beside the read of one.
@@ -227,6 +245,7 @@ fn set_policy(set: Set, action: Action) -> Policy {
         }
         MeRubrics => (MY_RUBRICS_READ, MY_RUBRICS_WRITE),
         UserRubrics => (USER_RUBRICS_READ, USER_RUBRICS_WRITE),
+        SyncProfiles | SyncProfileStatus | SyncErrors => (SYNC_READ, SYNC_WRITE),
     };
     match (set, action) {
         (Schools | Classes | Users, Action::Delta) => DELTA,

@@ -4,7 +4,7 @@
 //! by the catalog's tests and at start-up (`serve` refuses to start on a mismatch), so a
 //! row that contradicts the schema never serves a request.
 
-use edugraph_odata::Schema;
+use edugraph_odata::{ApiVersion, Schema};
 
 use super::{Directory, Home, SetDef, Shape, SETS};
 
@@ -15,6 +15,7 @@ pub(super) fn home_type(home: Home) -> &'static str {
         Home::School => "educationSchool",
         Home::Class => "educationClass",
         Home::User | Home::Me => "educationUser",
+        Home::SyncProfile => "educationSynchronizationProfile",
     }
 }
 
@@ -36,6 +37,9 @@ pub fn against(schema: &Schema) -> Result<(), String> {
 fn row(schema: &Schema, def: &SetDef) -> Result<(), String> {
     let at = format!("{:?}", def.set);
     let fail = |what: &str| Err(format!("catalog row {at}: {what}"));
+    if def.beta_only && schema.version != ApiVersion::Beta {
+        return Ok(());
+    }
     // `/me` is the root's `me` navigation; the rows below it start at the user.
     let (mut ty, path) = match def.shape {
         Shape::Caller => ("educationRoot".to_string(), &["me"][..]),
@@ -56,8 +60,8 @@ fn row(schema: &Schema, def: &SetDef) -> Result<(), String> {
         return fail(&format!("the path leads to {ty}, not {}", target_type(def)));
     }
     let (many, contained) = match def.shape {
-        Shape::Collection => (true, true),
-        Shape::Singleton | Shape::Caller => (false, true),
+        Shape::Collection | Shape::Provisioned | Shape::Log => (true, true),
+        Shape::Singleton | Shape::Caller | Shape::Report => (false, true),
         Shape::Reference(of) => {
             if SetDef::of(of).kind != def.kind {
                 return fail("a reference to a set of another kind");
@@ -78,7 +82,9 @@ fn row(schema: &Schema, def: &SetDef) -> Result<(), String> {
     }
     // Contained kinds live in the store under the home (the singleton's collections are
     // stored under the class they belong to); the roster's are top-level.
-    let container = if def.rules.is_some() || matches!(def.shape, Shape::Reference(_)) {
+    let container = if def.rules.is_some()
+        || matches!(def.shape, Shape::Reference(_) | Shape::Log | Shape::Report)
+    {
         def.home.kind()
     } else {
         None
@@ -90,6 +96,17 @@ fn row(schema: &Schema, def: &SetDef) -> Result<(), String> {
         def.home != Home::Root && matches!(def.shape, Shape::Collection | Shape::Singleton);
     if def.rules.is_some() != rules_expected {
         return fail("domain rules are missing or misplaced");
+    }
+    // Graph's bound operations are in the schema, bound to the row's type; edugraph's
+    // own are not.
+    for call in def.calls {
+        let bound = schema.bound_operation(def.type_name(), false, call.name());
+        if bound.is_some() != call.in_graph() {
+            return fail(&format!(
+                "bound operation {} differs from the schema",
+                call.name()
+            ));
+        }
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use edugraph_store::{EntityKind, Relation};
 
-use super::{rules, Directory, Home, Links, Set, SetDef, Shape};
+use super::{rules, Call, Directory, Home, Links, Set, SetDef, Shape};
 
 /// A row without domain rules: the roster's (its rules are `crate::roster`'s) and
 /// references.
@@ -24,6 +24,8 @@ const fn roster(
         shape,
         delta: false,
         rules: None,
+        calls: &[],
+        beta_only: false,
     }
 }
 
@@ -70,7 +72,32 @@ const fn contained(
     }
 }
 
+/// A row of beta's School Data Sync: the profiles with their calls, or what the service
+/// keeps below one.
+const fn sync(
+    set: Set,
+    kind: EntityKind,
+    home: Home,
+    path: &'static [&'static str],
+    shape: Shape,
+    calls: &'static [Call],
+) -> SetDef {
+    SetDef {
+        calls,
+        beta_only: true,
+        ..roster(set, kind, home, path, shape)
+    }
+}
+
 const CLASS_SETTINGS: &str = "assignmentSettings";
+const PROFILE_CALLS: &[Call] = &[
+    Call::Start,
+    Call::Pause,
+    Call::Resume,
+    Call::Reset,
+    Call::Confirm,
+    Call::UploadUrl,
+];
 
 use EntityKind::{Class, School, User};
 use Home::Me;
@@ -110,4 +137,8 @@ pub static SETS: &[SetDef] = &[
     // rubrics
     contained(Set::MeRubrics, EntityKind::Rubric, Me, &["rubrics"], Shape::Collection, false, &rules::RUBRIC),
     contained(Set::UserRubrics, EntityKind::Rubric, Home::User, &["rubrics"], Shape::Collection, false, &rules::RUBRIC),
+    // School Data Sync (beta)
+    sync(Set::SyncProfiles, EntityKind::SyncProfile, Home::Root, &["synchronizationProfiles"], Shape::Provisioned, PROFILE_CALLS),
+    sync(Set::SyncProfileStatus, EntityKind::SyncStatus, Home::SyncProfile, &["profileStatus"], Shape::Report, &[]),
+    sync(Set::SyncErrors, EntityKind::SyncError, Home::SyncProfile, &["errors"], Shape::Log, &[]),
 ];

@@ -2,8 +2,10 @@
 //! why running the import again converges.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 
-use edugraph_store::{EntityKind, Op, Relation, Store, UnitOfWork};
+use edugraph_store::{EntityKind, Op, Relation, Store, StoreError, UnitOfWork};
 
 use super::{Plan, SyncError};
 
@@ -28,11 +30,47 @@ pub struct Applied {
     pub bulk: bool,
     /// The plan was a dry run: nothing was written.
     pub dry_run: bool,
+    /// [`apply_paced`] was told to stop before the last unit: the counts above are the
+    /// plan's, only `transactions` of its units were written.
+    pub stopped: bool,
 }
 
 /// Writes `plan` to `tenant`, the tenant it was computed for. A held plan is refused; a
 /// dry run writes nothing.
 pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Applied, SyncError> {
+    apply_paced(store, tenant, plan, &Unpaced).await
+}
+
+/// Asked between two units of work of [`apply_paced`] whether to go on.
+pub trait Pace: Send + Sync {
+    /// `units` have been written; `false` stops before the next.
+    fn go_on(
+        &self,
+        units: usize,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + '_>>;
+}
+
+/// Never stops.
+struct Unpaced;
+
+impl Pace for Unpaced {
+    fn go_on(
+        &self,
+        _: usize,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + '_>> {
+        Box::pin(async { Ok(true) })
+    }
+}
+
+/// [`apply`], asking `pace` before each unit of work after the first: `false` stops
+/// there (a paused sync), with every written unit whole. A first import's bulk load is
+/// one transaction and is not asked.
+pub async fn apply_paced(
+    store: &dyn Store,
+    tenant: &str,
+    plan: &Plan,
+    pace: &dyn Pace,
+) -> Result<Applied, SyncError> {
     if tenant != plan.tenant {
         return Err(SyncError::OtherTenant(plan.tenant.clone()));
     }
@@ -46,9 +84,6 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
         });
     }
     let kinds = [&plan.schools, &plan.classes, &plan.users];
-    let creates = kinds
-        .iter()
-        .flat_map(|k| k.creates.iter().map(|d| (k.kind, d)));
     let mut done = Applied {
         created: kinds.iter().map(|k| k.creates.len()).sum(),
         updated: kinds.iter().map(|k| k.updates.len()).sum(),
@@ -66,7 +101,12 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
     {
         // In batches, so that only one batch of documents is copied (and serialized) at
         // a time; the store still loads them all in one transaction.
-        let entities: Vec<(EntityKind, &String)> = creates.collect();
+        // Built after the await above: an iterator of closures held across it would
+        // keep the future from being `Send`.
+        let entities: Vec<(EntityKind, &String)> = kinds
+            .iter()
+            .flat_map(|k| k.creates.iter().map(|d| (k.kind, d)))
+            .collect();
         let links: Vec<(Relation, &String, &String)> = plan
             .links
             .iter()
@@ -90,6 +130,10 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
         return Ok(done);
     }
     for unit in units(plan, BATCH) {
+        if done.transactions > 0 && !pace.go_on(done.transactions).await? {
+            done.stopped = true;
+            break;
+        }
         store.apply(tenant, &unit).await?;
         done.transactions += 1;
     }

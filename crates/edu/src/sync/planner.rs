@@ -303,7 +303,14 @@ impl<'a> Builder<'a> {
     }
 
     fn create_user(&mut self, p: &Person, related: Option<Vec<Value>>) {
-        let upn = match self.principal_name(p) {
+        // Identity matching only ever updates accounts the sync already holds.
+        let upn = match self.principal_name(p).and_then(|upn| {
+            if self.opts.match_only {
+                Err("no account matches the record, and identity matching never creates one".into())
+            } else {
+                Ok(upn)
+            }
+        }) {
             Ok(upn) => upn,
             Err(reason) => {
                 self.skipped.push(Skipped {
@@ -332,7 +339,13 @@ impl<'a> Builder<'a> {
     /// `username` as written when it has a domain, else `username@user_domain`; the
     /// email when there is no username. Must be a valid name no other user holds.
     fn principal_name(&self, p: &Person) -> Result<String, String> {
-        let upn = match (&p.username, &p.email, &self.opts.user_domain) {
+        let role_domain = match p.role {
+            PersonRole::Student => self.opts.student_domain.as_ref(),
+            PersonRole::Teacher => self.opts.teacher_domain.as_ref(),
+            _ => None,
+        };
+        let domain = role_domain.or(self.opts.user_domain.as_ref());
+        let upn = match (&p.username, &p.email, domain) {
             (Some(u), _, _) if u.contains('@') => u.clone(),
             (Some(u), _, Some(domain)) => format!("{u}@{domain}"),
             (Some(u), _, None) => {

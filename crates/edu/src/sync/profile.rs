@@ -46,6 +46,8 @@ const LINK_ENTITIES: [&str; 2] = ["studentEnrollment", "teacherRoster"];
 /// Roles a domain, a matching option or a licence applies to (`educationUserRole`).
 const ROLES: [&str; 3] = ["student", "teacher", "faculty"];
 const MAX_DISPLAY_NAME: usize = 256;
+/// edugraph's safety threshold, an instance annotation on the profile (beyond Graph).
+pub const THRESHOLD: &str = "@edugraph.maxDeactivationPercent";
 const MAX_LIST: usize = 100;
 
 /// A profile's provisioning `state`.
@@ -134,7 +136,7 @@ fn document(
     state: ProfileState,
     verified: &[String],
 ) -> Result<Value, RuleError> {
-    const MEMBERS: [&str; 8] = [
+    const MEMBERS: [&str; 10] = [
         "@odata.type",
         "id",
         "state",
@@ -143,6 +145,8 @@ fn document(
         "identitySynchronizationConfiguration",
         "licensesToAssign",
         "expirationDate",
+        "handleSpecialCharacterConstraint",
+        THRESHOLD,
     ];
     only_members(body, &MEMBERS, "educationSynchronizationProfile")?;
     if let Some(t) = body.get("@odata.type") {
@@ -153,7 +157,27 @@ fn document(
     let identity = identity(body.get("identitySynchronizationConfiguration"), verified)?;
     let licenses = licenses(body)?;
     let expiration = expiration_date(body.get("expirationDate"))?;
-    Ok(json!({
+    let special = match body.get("handleSpecialCharacterConstraint") {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::Bool(b)) => json!(b),
+        Some(_) => {
+            return Err(invalid(
+                "The property 'handleSpecialCharacterConstraint' must be a boolean.".into(),
+            ))
+        }
+    };
+    let threshold = match body.get(THRESHOLD) {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_f64() {
+            Some(p) if (0.0..=100.0).contains(&p) => Some(v.clone()),
+            _ => {
+                return Err(invalid(format!(
+                    "The annotation '{THRESHOLD}' must be a percentage from 0 to 100."
+                )))
+            }
+        },
+    };
+    let mut doc = json!({
         "@odata.type": PROFILE_TYPE,
         "id": id,
         "displayName": display_name,
@@ -162,7 +186,18 @@ fn document(
         "dataProvider": provider,
         "identitySynchronizationConfiguration": identity,
         "licensesToAssign": licenses,
-    }))
+        "handleSpecialCharacterConstraint": special,
+    });
+    if let (Some(t), Some(obj)) = (threshold, doc.as_object_mut()) {
+        obj.insert(THRESHOLD.into(), t);
+    }
+    Ok(doc)
+}
+
+/// The profile's safety threshold, if it sets one: the sync is quarantined when it would
+/// deactivate or unlink more than this percentage of any kind or relation.
+pub fn threshold(doc: &Value) -> Option<f64> {
+    doc.get(THRESHOLD).and_then(Value::as_f64)
 }
 
 fn invalid(message: String) -> RuleError {

@@ -156,6 +156,9 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     let opts = SyncOptions {
         user_domain: Some(user_domain),
         max_deactivation_percent: args.max_deactivations,
+        student_domain: None,
+        teacher_domain: None,
+        match_only: false,
         // Files with errors dropped rows; in a snapshot a dropped row reads as "gone", so
         // such a set is only ever planned, never applied.
         dry_run: args.dry_run || parsed.has_errors(),

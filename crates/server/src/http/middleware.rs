@@ -123,9 +123,14 @@ where
         if head {
             *req.method_mut() = errors::head_refused_method();
         }
-        let req = match super::bounds::bounded_body(limit, req).await {
-            Ok(req) => collapse_slashes(req),
-            Err(resp) => return resp,
+        // Uploads stream their bodies under their own bound (`uploads`).
+        let req = if super::uploads::is_upload(req.uri().path()) {
+            collapse_slashes(req)
+        } else {
+            match super::bounds::bounded_body(limit, req).await {
+                Ok(req) => collapse_slashes(req),
+                Err(resp) => return resp,
+            }
         };
         let resp = match AssertUnwindSafe(inner.call(req)).catch_unwind().await {
             Ok(Ok(resp)) => resp,

@@ -6,6 +6,7 @@ pub mod graph;
 pub mod middleware;
 pub mod operator;
 pub mod router;
+pub mod uploads;
 pub mod wire;
 
 pub use router::{app, App};

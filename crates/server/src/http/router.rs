@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Router;
 use futures::FutureExt;
 
-use super::{graph, middleware, operator};
+use super::{graph, middleware, operator, uploads};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -20,6 +20,10 @@ pub type App = middleware::Front<middleware::DefaultBodyLimitService<GraphFirst>
 pub fn app(state: AppState) -> App {
     let config = state.config().clone();
     let routes = Router::new()
+        .route(
+            "/_edugraph/sds/{profile}/{file}",
+            axum::routing::put(uploads::put).delete(uploads::delete),
+        )
         .merge(operator::routes())
         .merge(crate::authority::routes(&config))
         .fallback(unrouted)

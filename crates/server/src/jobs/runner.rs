@@ -170,6 +170,7 @@ impl Runner {
             }
             tokio::select! {
                 () = tokio::time::sleep(self.settings.poll) => {}
+                () = super::WAKE.notified() => {}
                 changed = stop.changed() => if changed.is_err() { break },
             }
         }

@@ -121,6 +121,7 @@ pub fn same_shape(parts: &[Part], pattern: &[Pat]) -> bool {
                 (Part::Lit(a), Pat::Lit(b)) => a.eq_ignore_ascii_case(b),
                 (Part::Key, Pat::Key) | (Part::Count, Pat::Count) | (Part::Ref, Pat::Ref) => true,
                 (Part::Call(n), Pat::Delta) => *n == "delta",
+                (Part::Call(n), Pat::Func(f)) => n.eq_ignore_ascii_case(f),
                 _ => false,
             })
 }

@@ -28,7 +28,7 @@ pub async fn run(ctx: &Ctx, set: Set, action: Action, keys: &[String]) -> ApiRes
     let def = SetDef::of(set);
     let (home, item) = match def.home {
         Home::Me => (ctx.me()?.to_string(), keys.first()),
-        Home::Root | Home::School | Home::Class | Home::User => (
+        Home::Root | Home::School | Home::Class | Home::User | Home::SyncProfile => (
             keys.first()
                 .cloned()
                 .ok_or_else(|| ApiError::internal("route key missing"))?,

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use edugraph_edu::access::Op;
 use edugraph_edu::sets::{Action, Home, SetDef, Shape, SETS};
 use edugraph_odata::path::Segment;
+use edugraph_odata::ApiVersion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
@@ -54,12 +55,16 @@ pub enum Pat {
     Count,
     /// `delta`, `delta()` or `microsoft.graph.delta()`.
     Delta,
+    /// A bound function, `name()` (or `name`), compared case-insensitively.
+    Func(&'static str),
 }
 
 #[derive(Debug)]
 pub struct Route {
     pub pattern: &'static [Pat],
     pub methods: &'static [(Verb, Op)],
+    /// Served under `/beta` only.
+    pub beta_only: bool,
 }
 
 use Pat::{Count as C, Delta as D, Key as K, Lit as L, Ref as R};
@@ -68,7 +73,11 @@ use Verb::{Delete as DEL, Get as GET, Patch as PATCH, Post as POST, Put as PUT};
 const E: Pat = L("education");
 
 const fn r(pattern: &'static [Pat], methods: &'static [(Verb, Op)]) -> Route {
-    Route { pattern, methods }
+    Route {
+        pattern,
+        methods,
+        beta_only: false,
+    }
 }
 
 /// Every route: the service's two, then each set's, in catalog order. Order matters only
@@ -81,6 +90,18 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     for def in SETS {
         routes.extend(set_routes(def));
     }
+    // Graph's older pages write the beta-only sets without `/education`; they answer
+    // there too.
+    let bare: Vec<Route> = routes
+        .iter()
+        .filter(|r| r.beta_only)
+        .map(|r| Route {
+            pattern: &r.pattern[1..],
+            methods: r.methods,
+            beta_only: true,
+        })
+        .collect();
+    routes.extend(bare);
     routes
 });
 
@@ -103,7 +124,10 @@ fn set_routes(def: &'static SetDef) -> Vec<Route> {
         let mut pattern = base.clone();
         pattern.extend_from_slice(extra);
         let methods: Vec<(Verb, Op)> = actions.iter().map(|(v, a)| (*v, op(*a))).collect();
-        r(Vec::leak(pattern), Vec::leak(methods))
+        Route {
+            beta_only: def.beta_only,
+            ..r(Vec::leak(pattern), Vec::leak(methods))
+        }
     };
     use Action::*;
     let item = [(GET, Get), (PATCH, Update), (DEL, Delete)];
@@ -137,6 +161,31 @@ fn set_routes(def: &'static SetDef) -> Vec<Route> {
         ],
         Shape::Directory(_) => vec![with(&[], &[(GET, Get)])],
         Shape::Caller => vec![with(&[], &[(GET, Get), (PATCH, Update)])],
+        Shape::Provisioned => {
+            let mut out = vec![
+                with(&[], &[(GET, List), (POST, Create)]),
+                with(&[C], &[(GET, Count)]),
+                with(
+                    &[K],
+                    &[(GET, Get), (PUT, Replace), (PATCH, Update), (DEL, Delete)],
+                ),
+            ];
+            out.extend(def.calls.iter().map(|call| {
+                let (pat, verb) = if call.is_function() {
+                    (Pat::Func(call.name()), GET)
+                } else {
+                    (L(call.name()), POST)
+                };
+                with(&[K, pat], &[(verb, Call(*call))])
+            }));
+            out
+        }
+        Shape::Log => vec![
+            with(&[], &[(GET, List)]),
+            with(&[C], &[(GET, Count)]),
+            with(&[K], &[(GET, Get)]),
+        ],
+        Shape::Report => vec![with(&[], &[(GET, Get)])],
     }
 }
 
@@ -163,9 +212,12 @@ static BY_LENGTH: LazyLock<Vec<Vec<&'static Route>>> = LazyLock::new(|| {
     by_len
 });
 
-pub fn resolve(segments: &[Segment], verb: Option<Verb>) -> Resolved {
+pub fn resolve(version: ApiVersion, segments: &[Segment], verb: Option<Verb>) -> Resolved {
     let candidates = BY_LENGTH.get(segments.len()).map_or(&[][..], Vec::as_slice);
     for route in candidates {
+        if route.beta_only && version != ApiVersion::Beta {
+            continue;
+        }
         let Some(keys) = match_pattern(route.pattern, segments) else {
             continue;
         };
@@ -196,6 +248,7 @@ fn match_pattern(pattern: &[Pat], segments: &[Segment]) -> Option<Vec<String>> {
                 (Pat::Delta, Segment::Name(n) | Segment::Call(n)) => {
                     n.eq_ignore_ascii_case("delta")
                 }
+                (Pat::Func(f), Segment::Name(n) | Segment::Call(n)) => f.eq_ignore_ascii_case(n),
                 _ => false,
             });
     fits.then(|| {
@@ -242,6 +295,7 @@ mod tests {
     #[test]
     fn resolves_keys_literals_and_functions() {
         match resolve(
+            ApiVersion::V1,
             &segs("education/classes/c1/members/u1/$ref"),
             Some(Verb::Delete),
         ) {
@@ -252,35 +306,51 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            resolve(&segs("education/users/delta()"), Some(Verb::Get)),
+            resolve(
+                ApiVersion::V1,
+                &segs("education/users/delta()"),
+                Some(Verb::Get)
+            ),
             Resolved::Found {
                 op: USERS_DELTA,
                 ..
             }
         ));
         assert!(matches!(
-            resolve(&segs("education/users/delta"), Some(Verb::Get)),
+            resolve(
+                ApiVersion::V1,
+                &segs("education/users/delta"),
+                Some(Verb::Get)
+            ),
             Resolved::Found {
                 op: USERS_DELTA,
                 ..
             }
         ));
         assert!(matches!(
-            resolve(&segs("education/Users/Delta"), Some(Verb::Get)),
+            resolve(
+                ApiVersion::V1,
+                &segs("education/Users/Delta"),
+                Some(Verb::Get)
+            ),
             Resolved::Found {
                 op: USERS_DELTA,
                 ..
             }
         ));
         assert!(matches!(
-            resolve(&segs("Education/Users"), Some(Verb::Get)),
+            resolve(ApiVersion::V1, &segs("Education/Users"), Some(Verb::Get)),
             Resolved::Found {
                 op: Op::Set(Set::Users, Action::List),
                 ..
             }
         ));
         assert!(matches!(
-            resolve(&segs("education/users/$count"), Some(Verb::Get)),
+            resolve(
+                ApiVersion::V1,
+                &segs("education/users/$count"),
+                Some(Verb::Get)
+            ),
             Resolved::Found {
                 op: Op::Set(Set::Users, Action::Count),
                 ..
@@ -291,19 +361,23 @@ mod tests {
     #[test]
     fn unknown_paths_and_methods() {
         assert!(matches!(
-            resolve(&segs("education/teachers"), Some(Verb::Get)),
+            resolve(ApiVersion::V1, &segs("education/teachers"), Some(Verb::Get)),
             Resolved::NotFound
         ));
         assert!(matches!(
-            resolve(&segs("education/classes/c1/members/u1"), Some(Verb::Get)),
+            resolve(
+                ApiVersion::V1,
+                &segs("education/classes/c1/members/u1"),
+                Some(Verb::Get)
+            ),
             Resolved::NotFound
         ));
-        match resolve(&segs("education/users/u1"), Some(Verb::Put)) {
+        match resolve(ApiVersion::V1, &segs("education/users/u1"), Some(Verb::Put)) {
             Resolved::MethodNotAllowed(allow) => assert_eq!(allow, ["GET", "PATCH", "DELETE"]),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            resolve(&segs("education/users"), None),
+            resolve(ApiVersion::V1, &segs("education/users"), None),
             Resolved::MethodNotAllowed(_)
         ));
     }
@@ -314,7 +388,13 @@ mod tests {
     #[test]
     fn every_route_comes_from_the_catalog() {
         let generated: usize = SETS.iter().map(|d| set_routes(d).len()).sum();
-        assert_eq!(ROUTES.len(), 2 + generated);
+        // Beta-only rows are routed twice: with and without `/education`.
+        let bare: usize = SETS
+            .iter()
+            .filter(|d| d.beta_only)
+            .map(|d| set_routes(d).len())
+            .sum();
+        assert_eq!(ROUTES.len(), 2 + generated + bare);
         let mut routed = std::collections::HashSet::new();
         for (i, route) in ROUTES.iter().enumerate() {
             for (_, op) in route.methods {

@@ -211,6 +211,7 @@ pub(super) fn write_error(e: WriteError, id: &str) -> ApiError {
             "Conflict",
             "The entity kept changing while the update was applied; retry the request.",
         ),
+        WriteError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "Conflict", message),
         WriteError::Rule(e) => rule_error(e),
         WriteError::Store(e) => conflict(e),
     }

@@ -1,13 +1,13 @@
 //! The handler of every operation of the route table: `$metadata`, the `/education`
-//! root, and each set of the catalog, served by the roster's handler (`roster`) or the
-//! contained sets' (`contained`) after its row.
+//! root, and each set of the catalog, served by the roster's handler (`roster`), the
+//! contained sets' (`contained`) or School Data Sync's (`sync`) after its row.
 
 use axum::response::Response;
 use edugraph_edu::access::Op;
 use edugraph_edu::sets::SetDef;
 
 use super::ctx::Ctx;
-use super::{contained, respond, roster};
+use super::{contained, respond, roster, sync};
 use crate::error::ApiResult;
 
 /// Runs the handler of `op`. `keys` are the ids the pattern captured, in path order.
@@ -17,7 +17,9 @@ pub async fn run(ctx: &Ctx, op: Op, keys: &[String]) -> ApiResult<Response> {
         Op::GetRoot => Ok(root(ctx)),
         Op::Set(set, action) => {
             let def = SetDef::of(set);
-            if roster::serves(def) {
+            if def.beta_only {
+                sync::run(ctx, def, action, keys).await
+            } else if roster::serves(def) {
                 roster::run(ctx, def, action, keys).await
             } else {
                 contained::run(ctx, set, action, keys).await

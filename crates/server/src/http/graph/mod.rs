@@ -24,6 +24,7 @@ mod navs;
 mod refs;
 mod respond;
 mod roster;
+mod sync;
 mod tokens;
 
 use axum::extract::{FromRequestParts, Request};
@@ -82,7 +83,7 @@ async fn serve(state: AppState, req: Request) -> ApiResult<Response> {
     let rest = segments_raw[1..].join("/");
     let segments = parse_path(&rest)?;
     let verb = Verb::parse(&parts.method);
-    let (op, keys) = match dispatch::resolve(&segments, verb) {
+    let (op, keys) = match dispatch::resolve(version, &segments, verb) {
         Resolved::Found { op, keys } => (op, keys),
         // Not routed: a Graph operation edugraph lacks (501), a method the path lacks
         // (405: edugraph's methods when it serves the path, else Graph's), or 404.
