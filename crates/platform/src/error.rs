@@ -19,10 +19,11 @@ pub struct ApiError {
     /// `WWW-Authenticate` header value for 401s.
     pub www_authenticate: Option<String>,
     /// `Retry-After` seconds for 503s (SDKs honour it before retrying).
-    pub retry_after: Option<u64>,
+    /// (`u32` and the boxed details keep the error small: it travels in every `Result`.)
+    pub retry_after: Option<u32>,
     /// `error.details`: one `{code, message, target}` per problem, when there are several
     /// (a sync's verification messages).
-    pub details: Vec<serde_json::Value>,
+    pub details: Option<Box<Vec<serde_json::Value>>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -36,7 +37,7 @@ impl ApiError {
             inner_code: None,
             www_authenticate: None,
             retry_after: None,
-            details: Vec::new(),
+            details: None,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -86,7 +87,7 @@ impl ApiError {
             "serviceNotAvailable",
             message,
         );
-        e.retry_after = Some(retry_after);
+        e.retry_after = Some(u32::try_from(retry_after).unwrap_or(u32::MAX));
         e
     }
     pub fn with_inner_code(mut self, code: &str) -> Self {
@@ -94,7 +95,7 @@ impl ApiError {
         self
     }
     pub fn with_details(mut self, details: Vec<serde_json::Value>) -> Self {
-        self.details = details;
+        self.details = (!details.is_empty()).then(|| Box::new(details));
         self
     }
 }
@@ -157,8 +158,8 @@ impl ApiError {
             inner["code"] = json!(code);
         }
         let mut error = json!({"code": self.code, "message": self.message, "innerError": inner});
-        if !self.details.is_empty() {
-            error["details"] = json!(self.details);
+        if let Some(details) = &self.details {
+            error["details"] = json!(details);
         }
         json!({ "error": error }).to_string()
     }

@@ -11,13 +11,13 @@ mod common;
 
 use authz_support::oracle::expect;
 use authz_support::{
-    callers, category_body, grading_category_body, grading_scheme_body, ref_target, rubric_body,
-    scheme_url, snapshot, Fixture, Who,
+    callers, category_body, grading_category_body, grading_scheme_body, profile_body, ref_target,
+    rubric_body, scheme_url, snapshot, Fixture, Who,
 };
 use axum::http::Method;
 use common::{user_body, TestApp};
 use edugraph_edu::access::Op;
-use edugraph_edu::sets::{Action, Home, Set, SetDef, Shape};
+use edugraph_edu::sets::{Action, Call, Home, Set, SetDef, Shape};
 use edugraph_server::http::graph::dispatch::{Pat, Verb, ROUTES};
 use edugraph_store::{EntityKind, Relation, UnitOfWork};
 use serde_json::{json, Value};
@@ -57,6 +57,9 @@ impl Writes {
             panic!("no write plan for {op:?}");
         };
         let def = SetDef::of(set);
+        if def.shape == Shape::Provisioned {
+            return self.prepare_profile(t, f, op, pattern).await;
+        }
         let kind_set = |kind| SetDef::top_level(kind).map_or("", SetDef::name);
         match (def.home, def.shape, action) {
             (Home::Root, _, Action::Create) => {
@@ -125,6 +128,52 @@ impl Writes {
                 }
             }
             _ => self.prepare_set(t, f, set, action, pattern).await,
+        }
+    }
+
+    /// A write on the synchronization profiles (under `/beta`, with or without
+    /// `/education`): a new profile, a full or partial change of the fixture's, a fresh
+    /// profile to delete, or one of its actions.
+    async fn prepare_profile(
+        &mut self,
+        t: &TestApp,
+        f: &Fixture,
+        op: Op,
+        pattern: &[Pat],
+    ) -> (String, Value) {
+        let n = self.n;
+        let path = f.read_path(pattern);
+        let Op::Set(_, action) = op else {
+            unreachable!("a set's operation")
+        };
+        match action {
+            Action::Create => (path, profile_body(&format!("Profile {n}"), "a.example.edu")),
+            Action::Replace => (
+                path,
+                profile_body(&format!("Replaced {n}"), "a.example.edu"),
+            ),
+            Action::Update => (path, json!({"displayName": format!("Renamed {n}")})),
+            Action::Delete => {
+                let id = match self.victims.iter().find(|(o, _)| *o == op) {
+                    Some((_, id)) => id.clone(),
+                    None => {
+                        let (collection, _) = path.rsplit_once('/').expect("an item path");
+                        let token =
+                            t.app_token(common::TENANT_A, &["EduAdministration.ReadWrite.All"]);
+                        let body = profile_body(&format!("Victim {n}"), "a.example.edu");
+                        let resp = t
+                            .call(Method::POST, collection, &token, Some(&body.to_string()))
+                            .await
+                            .expect(201);
+                        let id = resp.json()["id"].as_str().unwrap().to_string();
+                        self.victims.push((op, id.clone()));
+                        id
+                    }
+                };
+                (path.replace(&f.profile, &id), Value::Null)
+            }
+            Action::Call(_) => (path, Value::Null),
+            other => panic!("{other:?} is not a write"),
         }
     }
 
@@ -223,6 +272,10 @@ impl Writes {
     /// Puts a `$ref` write's link back as the fixture has it, so the reads that follow
     /// see the fixture unchanged.
     async fn restore(&self, t: &TestApp, f: &Fixture, op: Op) {
+        if let Op::Set(Set::SyncProfiles, Action::Call(Call::Reset)) = op {
+            f.restore_sync_error(t).await;
+            return;
+        }
         if let Op::Set(Set::DefaultGradingScheme, _) = op {
             let store = t.state.store();
             let (rel, from, to) = (Relation::DefaultGradingScheme, &f.class, &f.grading_scheme);
@@ -285,13 +338,12 @@ async fn every_route_answers_every_caller_as_the_policy_table_says() {
                     Verb::Get => (f.read_path(route.pattern), Value::Null),
                     _ => writes.prepare(&t, &f, *op, route.pattern).await,
                 };
-                // A new user's principal name must use the caller's tenant's domain.
-                if let (Who::App { tenant, .. }, Some(upn)) =
-                    (&caller.who, body.get_mut("userPrincipalName"))
-                {
-                    if *tenant == common::TENANT_B {
-                        let moved = upn.as_str().unwrap_or("").replace("@a.", "@b.");
-                        *upn = Value::String(moved);
+                // A new user's principal name and a profile's user domains must be
+                // the caller's tenant's.
+                if let Who::App { tenant, .. } = &caller.who {
+                    if *tenant == common::TENANT_B && !body.is_null() {
+                        let moved = body.to_string().replace("a.example.edu", "b.example.edu");
+                        body = serde_json::from_str(&moved).unwrap();
                     }
                 }
                 let before = snapshot(&t, &f).await;

@@ -381,7 +381,8 @@ pub async fn resume(
 ) -> Result<u64, WriteError> {
     require_provisioned(store, tenant, id).await?;
     let current = require_status(store, tenant, id, &[Status::Paused], "resume").await?;
-    if run_of(&current) == 0 {
+    // Paused but never started (or reset since): there is no sync to resume.
+    if current.get("statusMessage").and_then(Value::as_str) == Some(NOT_STARTED) {
         return Err(conflict(format!(
             "Cannot resume the synchronization of profile {id}: it has not started."
         )));

@@ -1,7 +1,7 @@
 //! The fixture of the authorization matrix: a tenant with a school, a class with its
 //! teacher and student, another class with its own teacher and student, a spare class
-//! for `$ref` writes and an administrator (primaryRole `none`); the callers the matrix
-//! tries; request paths for each route; and a snapshot of the stored state, to tell a
+//! for `$ref` writes, an administrator (primaryRole `none`) and a provisioned School
+//! Data Sync profile with one recorded error; the callers the matrix tries; request paths for each route; and a snapshot of the stored state, to tell a
 //! write that happened from a refusal that changed nothing.
 
 pub mod oracle;
@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 
 use edugraph_edu::access::Op;
 use edugraph_edu::sets::{Action, Set, SetDef, Shape};
+use edugraph_edu::sync::profiles;
 use edugraph_server::http::graph::dispatch::Pat;
-use edugraph_store::Relation;
+use edugraph_store::{EntityKind, Relation};
 
 use crate::common::{TestApp, TENANT_A, TENANT_B};
 
@@ -37,7 +38,14 @@ pub struct Fixture {
     pub grading_category: String,
     pub grading_scheme: String,
     pub rubric: String,
+    /// A provisioned synchronization profile (never started) and its recorded error.
+    pub profile: String,
+    pub sync_error: String,
 }
+
+/// The fixture profile's recorded error: `record_errors` numbers a run's errors
+/// `{run}-{n}`.
+pub const SYNC_ERROR: &str = "0-1";
 
 impl Fixture {
     pub async fn build(t: &TestApp) -> Fixture {
@@ -56,6 +64,8 @@ impl Fixture {
             grading_category: String::new(),
             grading_scheme: String::new(),
             rubric: String::new(),
+            profile: String::new(),
+            sync_error: SYNC_ERROR.to_string(),
         };
         use Relation::*;
         let links = [
@@ -128,7 +138,45 @@ impl Fixture {
             f.class.clone(),
             f.grading_scheme.clone(),
         ));
+        f.profile = "fx-profile".to_string();
+        let store = t.state.store();
+        let body = profile_body("Fixture profile", "a.example.edu");
+        let now = time::OffsetDateTime::now_utc();
+        let verified = ["a.example.edu".to_string()];
+        let body = body.as_object().unwrap();
+        profiles::create(store, TENANT_A, &f.profile, body, &verified, now)
+            .await
+            .unwrap();
+        assert!(profiles::provision(store, TENANT_A, &f.profile)
+            .await
+            .unwrap());
+        f.restore_sync_error(t).await;
         f
+    }
+
+    /// Records the fixture profile's error again if a write (`reset`) cleared it.
+    pub async fn restore_sync_error(&self, t: &TestApp) {
+        let store = t.state.store();
+        if store
+            .get_in(TENANT_A, EntityKind::SyncError, &self.profile, SYNC_ERROR)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            return;
+        }
+        let failed = profiles::FailedRecord {
+            entry_type: "student".into(),
+            error_code: "missingValue".into(),
+            message: "SIS ID is empty.".into(),
+            joining_value: String::new(),
+            file: "Student.csv".into(),
+            line: 3,
+        };
+        let now = time::OffsetDateTime::now_utc();
+        profiles::record_errors(store, TENANT_A, &self.profile, 0, &[failed], now)
+            .await
+            .unwrap();
     }
 
     pub fn linked(&self, relation: Relation, from: &str, to: &str) -> bool {
@@ -149,9 +197,10 @@ impl Fixture {
 
     /// A GET path for `pattern`: keys are the fixture's school, the class, and the
     /// class's teacher (a member, teacher and school user, so every nested read of a
-    /// user resolves).
+    /// user resolves), and the fixture profile; beta-only routes under `/beta`.
     pub fn read_path(&self, pattern: &[Pat]) -> String {
-        let mut out = String::from("/v1.0");
+        let beta = pattern.contains(&Pat::Lit("synchronizationProfiles"));
+        let mut out = String::from(if beta { "/beta" } else { "/v1.0" });
         let mut prev = "";
         for p in pattern {
             out.push('/');
@@ -168,11 +217,17 @@ impl Fixture {
                     "gradingCategories" => &self.grading_category,
                     "gradingSchemes" => &self.grading_scheme,
                     "rubrics" => &self.rubric,
+                    "synchronizationProfiles" => &self.profile,
+                    "errors" => &self.sync_error,
                     other => panic!("no fixture key after '{other}'"),
                 }),
                 Pat::Ref => out.push_str("$ref"),
                 Pat::Count => out.push_str("$count"),
                 Pat::Delta => out.push_str("delta"),
+                Pat::Func(name) => {
+                    out.push_str(name);
+                    out.push_str("()");
+                }
             }
         }
         out
@@ -318,6 +373,36 @@ pub fn callers(t: &TestApp, f: &Fixture) -> Vec<Caller> {
             &f.other_student,
             &["EduAssignments.ReadBasic"],
         ),
+        app(
+            "app EduAdministration.Read.All",
+            TENANT_A,
+            &["EduAdministration.Read.All"],
+        ),
+        app(
+            "app EduAdministration.ReadWrite.All",
+            TENANT_A,
+            &["EduAdministration.ReadWrite.All"],
+        ),
+        app(
+            "app of tenant B, EduAdministration.ReadWrite.All",
+            TENANT_B,
+            &["EduAdministration.ReadWrite.All"],
+        ),
+        user(
+            "admin, EduAdministration.Read",
+            &f.admin,
+            &["EduAdministration.Read"],
+        ),
+        user(
+            "admin, EduAdministration.ReadWrite",
+            &f.admin,
+            &["EduAdministration.ReadWrite"],
+        ),
+        user(
+            "admin with application names",
+            &f.admin,
+            &["EduAdministration.ReadWrite.All"],
+        ),
     ];
     list.into_iter()
         .map(|(label, who)| {
@@ -409,6 +494,22 @@ pub fn ref_target(op: Op, f: &Fixture) -> Option<RefTarget> {
         set: set_of(def.home.kind()?),
         nav: def.name(),
         target_set: set_of(def.kind),
+    })
+}
+
+/// A synchronization profile's create (and replace) body: the CSV provider, users
+/// created in `domain`.
+pub fn profile_body(name: &str, domain: &str) -> serde_json::Value {
+    serde_json::json!({
+        "displayName": name,
+        "dataProvider": {"@odata.type": "#microsoft.graph.educationCsvDataProvider"},
+        "identitySynchronizationConfiguration": {
+            "@odata.type": "#microsoft.graph.educationIdentityCreationConfiguration",
+            "userDomains": [
+                {"appliesTo": "student", "name": domain},
+                {"appliesTo": "teacher", "name": domain}
+            ]
+        }
     })
 }
 

@@ -7,6 +7,7 @@
 
 use edugraph_edu::access::permission::Kind;
 use edugraph_edu::access::{policy, Access, ClassRule, Op};
+use edugraph_edu::sets::{Action, Call, SetDef, Shape};
 use edugraph_server::http::graph::dispatch::{Pat, Verb};
 use edugraph_store::Relation;
 
@@ -44,8 +45,22 @@ fn holds_str(held: &[&str], wanted: &[&str]) -> bool {
         .any(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
 }
 
-/// The status of a call that passes every check.
-pub fn success(verb: Verb, pattern: &[Pat]) -> u16 {
+/// The status of a call that passes every check. The fixture's synchronization profile
+/// is provisioned and has never started: `start` finds no files (400), and there is no
+/// run to pause, resume or confirm (409).
+pub fn success(op: Op, verb: Verb, pattern: &[Pat]) -> u16 {
+    if let Op::Set(set, action) = op {
+        if SetDef::of(set).shape == Shape::Provisioned {
+            match action {
+                Action::Create => return 201,
+                Action::Replace | Action::Delete => return 202,
+                Action::Call(Call::Start) => return 400,
+                Action::Call(Call::Pause | Call::Resume | Call::Confirm) => return 409,
+                Action::Call(_) => return 200,
+                _ => {}
+            }
+        }
+    }
     match verb {
         Verb::Get | Verb::Patch => 200,
         Verb::Delete => 204,
@@ -61,7 +76,7 @@ pub fn expect(op: Op, verb: Verb, pattern: &[Pat], who: &Who, f: &Fixture) -> Ex
     if p.access == Access::Public {
         return status(200);
     }
-    let ok = success(verb, pattern);
+    let ok = success(op, verb, pattern);
     let keyed = pattern.contains(&Pat::Key);
     match who {
         Who::Anonymous => status(401),

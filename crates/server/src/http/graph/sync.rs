@@ -293,19 +293,8 @@ async fn start(ctx: &Ctx, id: &str) -> ApiResult<Response> {
         .map(run::Message::to_json)
         .collect();
     if verified.errors {
-        if !dry {
-            let now = ctx.state.clock().now();
-            profiles::update_status(store, tenant, id, now, |doc| {
-                profiles::set(
-                    doc,
-                    profiles::Status::ValidationError,
-                    "The uploaded files have errors; nothing was synchronized.",
-                );
-                Ok(())
-            })
-            .await
-            .map_err(fail)?;
-        }
+        // A refused request changes nothing, the profile's status included: the
+        // messages are the answer.
         let details = verified
             .messages
             .iter()
