@@ -96,9 +96,12 @@ fn the_documentation_example_becomes_a_provisioning_profile_with_every_customiza
             "expirationDate",
             "dataProvider",
             "identitySynchronizationConfiguration",
-            "licensesToAssign"
+            "licensesToAssign",
+            "handleSpecialCharacterConstraint"
         ]
     );
+    // Not in the example's body: the schema's property, unset.
+    assert_eq!(doc["handleSpecialCharacterConstraint"], Value::Null);
 }
 
 #[test]

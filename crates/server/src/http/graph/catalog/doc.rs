@@ -142,12 +142,23 @@ pub fn readme_section() -> String {
     let mut full = Vec::new();
     let mut partly = Vec::new();
     let mut none = Vec::new();
+    let mut beta = Vec::new();
     for (area, rows) in areas() {
         let all = rows.values().filter(|r| r.in_version[0]).count();
         let served = rows
             .values()
             .filter(|r| r.in_version[0] && r.served.is_some())
             .count();
+        if all == 0 {
+            // Beta only (the retired School Data Sync surface): counted in beta.
+            let all = rows.values().filter(|r| r.in_version[1]).count();
+            let served = rows
+                .values()
+                .filter(|r| r.in_version[1] && r.served.is_some())
+                .count();
+            beta.push(format!("`{area}` ({served} of {all})"));
+            continue;
+        }
         match served {
             0 => none.push(format!("`{area}`")),
             n if n == all => full.push(format!("`{area}`")),
@@ -166,7 +177,8 @@ pub fn readme_section() -> String {
          (`schema/operations-v1.0.txt`, `schema/operations-beta.txt`).\n\n\
          - Served in full: {}.\n\
          - Partly served (v1.0 operations served): {}.\n\
-         - Not yet: {}.\n\n\
+         - Not yet: {}.\n\
+         - Beta only (beta operations served): {}.\n\n\
          An operation of the Graph education API that edugraph does not serve yet answers \
          `501` with code `notImplemented`, naming it; a path Graph does not have answers \
          `404`. Every operation, with its status and the permissions it needs: \
@@ -174,7 +186,8 @@ pub fn readme_section() -> String {
         totals_sentence(),
         list(full),
         list(partly),
-        list(none)
+        list(none),
+        list(beta)
     )
 }
 
