@@ -84,6 +84,17 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         crate::jobs::kinds(),
         crate::jobs::Settings::default(),
     );
+    if _data_dir.is_some() {
+        // This process holds the folder's lock, so no other runner is alive: a job still
+        // `running` belongs to a server that was killed, and is taken again now rather
+        // than when its lease passes (a sync resumes within seconds of a restart).
+        let now = state.clock().now();
+        let kinds: Vec<&str> = crate::jobs::kinds().iter().map(|k| k.name).collect();
+        let released = state.store().release_leases(&kinds, now).await?;
+        if released > 0 {
+            tracing::info!(jobs = released, "jobs of a stopped server taken up again");
+        }
+    }
     runner.schedule_periodic().await?;
     let jobs = runner.spawn();
     let stop_jobs = jobs.stopper();

@@ -158,6 +158,11 @@ pub trait JobStore: Send + Sync {
     async fn finish_job(&self, finish: &Finish<'_>) -> Result<Option<JobState>>;
     async fn job(&self, id: i64) -> Result<Option<JobRecord>>;
     async fn jobs(&self, query: &JobQuery<'_>) -> Result<Vec<JobRecord>>;
+    /// Ends the lease of every `running` job of `kinds` at `now`, so the next claim takes
+    /// them again (an attempt counted, as after any lost lease); returns how many. Only for a
+    /// caller that knows no other runner is alive: a server that holds its SQLite data
+    /// folder's lock at start, whose `running` jobs can only be a killed process's.
+    async fn release_leases(&self, kinds: &[&str], now: OffsetDateTime) -> Result<u64>;
 
     // --- housekeeping -------------------------------------------------------------------
     /// Deletes, in one transaction, authorization codes and refresh tokens (live or

@@ -26,6 +26,9 @@ use sds::{sds_v1, sds_v21};
 pub enum Size {
     /// 3 schools, 12 teachers, 90 students, 18 sections, 288 enrollments: for tests.
     Small,
+    /// 8 schools, 240 teachers, 4,000 students, 480 sections, 16,000 enrollments: a sync
+    /// that takes seconds, long enough to interrupt (the restart test).
+    Medium,
     /// 239 schools, 8,400 teachers, 57,000 students, 26,000 sections and 460,000 enrollments
     /// (one teacher per section, the rest students): a large US district.
     District,
@@ -46,6 +49,7 @@ impl Plan {
     fn new(size: Size, seed: u64) -> Plan {
         let (schools, teachers, students, sections, enrollments, courses_per_school) = match size {
             Size::Small => (3, 12, 90, 18, 288, 4),
+            Size::Medium => (8, 240, 4_000, 480, 16_000, 10),
             Size::District => (239, 8_400, 57_000, 26_000, 460_000, 20),
         };
         Plan {

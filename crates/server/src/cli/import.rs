@@ -49,7 +49,8 @@ pub struct DemoArgs {
     /// Write a synthetic district as roster CSV files into DIR (created if missing)
     #[arg(long, value_name = "DIR")]
     pub csv: PathBuf,
-    /// small (3 schools, 102 users) or district (239 schools, 65,400 users)
+    /// small (3 schools, 102 users), medium (8 schools, 4,240 users) or district (239
+    /// schools, 65,400 users)
     #[arg(long, value_name = "SIZE", default_value = "small", value_parser = parse_size)]
     pub size: Size,
     /// File layout: sds-v1, sds-v2.1 or oneroster-1.2
@@ -63,9 +64,10 @@ pub struct DemoArgs {
 fn parse_size(s: &str) -> Result<Size, String> {
     match s.to_ascii_lowercase().as_str() {
         "small" => Ok(Size::Small),
+        "medium" => Ok(Size::Medium),
         "district" => Ok(Size::District),
         _ => Err(format!(
-            "unknown size '{s}' (expected 'small' or 'district')"
+            "unknown size '{s}' (expected 'small', 'medium' or 'district')"
         )),
     }
 }
@@ -91,6 +93,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<()> {
         args.format,
         match args.size {
             Size::Small => "small",
+            Size::Medium => "medium",
             Size::District => "district",
         },
         args.csv.display(),

@@ -108,8 +108,14 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
-    pub async fn with_config(config: Config) -> TestApp {
+    pub async fn with_config(mut config: Config) -> TestApp {
         let store = test_store().await;
+        // Files the server keeps beside its store (School Data Sync uploads) go to a
+        // folder of this test's, not to `data/` in the crate.
+        if config.data_dir == Config::default().data_dir {
+            config.data_dir =
+                std::env::temp_dir().join(format!("edugraph-test-{}", uuid::Uuid::new_v4()));
+        }
         let state = AppState::new(config, store, Arc::new(SystemClock), shared_keys());
         for (id, domain) in [(TENANT_A, "a.example.edu"), (TENANT_B, "b.example.edu")] {
             let t = TenantRecord {

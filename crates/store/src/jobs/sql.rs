@@ -72,6 +72,14 @@ pub(crate) fn expire_sql(kinds: &str) -> String {
 pub(crate) const EXPIRED_ERROR: &str =
     "the lease passed during the last attempt (the runner stopped or crashed)";
 
+/// Binds kinds, now: the running jobs of those kinds have their leases end then.
+pub(crate) fn release_leases_sql(kinds: &str) -> String {
+    format!(
+        "UPDATE jobs SET lease_until = $2 \
+         WHERE kind IN ({kinds}) AND state = 'running' AND lease_until > $2"
+    )
+}
+
 /// Binds kinds, now, lease_until, limit.
 pub(crate) fn claim_sql(kinds: &str, lock: &str) -> String {
     format!(
@@ -274,6 +282,23 @@ macro_rules! job_store_impl {
                     .fetch_all(&self.pool)
                     .await?;
                 rows.into_iter().map(sql::job_from).collect()
+            }
+
+            async fn release_leases(
+                &self,
+                kinds: &[&str],
+                now: time::OffsetDateTime,
+            ) -> $crate::Result<u64> {
+                use $crate::jobs::sql;
+                let (_turn, mut tx) = self.global_write().await?;
+                let released = sqlx::query(&sql::release_leases_sql($kinds))
+                    .bind(sql::kinds_json(kinds))
+                    .bind(sql::stamp(now))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(released)
             }
 
             async fn purge_expired(

@@ -151,6 +151,29 @@ pub async fn concurrent_claimers_never_get_the_same_job(s: &dyn Store) {
     assert_eq!(distinct, ids);
 }
 
+pub async fn released_leases_are_claimed_at_once_and_only_of_the_given_kinds(s: &dyn Store) {
+    let (k, other) = (kind(), kind());
+    let id = s.enqueue(&new_job(&k, T0), T0).await.unwrap().unwrap();
+    let other_id = s.enqueue(&new_job(&other, T0), T0).await.unwrap().unwrap();
+    let first = claim(s, &k, T0, 1).await.remove(0);
+    claim(s, &other, T0, 1).await;
+    let later = T0 + Duration::seconds(10);
+    assert!(claim(s, &k, later, 1).await.is_empty());
+    // The server restarted: its killed predecessor's job is taken up now, another
+    // kind's is left to its lease.
+    assert_eq!(s.release_leases(&[&k], later).await.unwrap(), 1);
+    let again = claim(s, &k, later, 1).await.remove(0);
+    assert_eq!((again.id, again.attempts), (id, 2));
+    assert!(claim(s, &other, later, 1).await.is_empty());
+    assert_eq!(state_of(s, other_id).await, JobState::Running);
+    // The killed attempt cannot finish what it no longer holds.
+    assert_eq!(s.finish_job(&success(&first, later)).await.unwrap(), None);
+    assert_eq!(
+        s.finish_job(&success(&again, later)).await.unwrap(),
+        Some(JobState::Succeeded)
+    );
+}
+
 pub async fn a_job_whose_lease_passed_is_claimed_again(s: &dyn Store) {
     let k = kind();
     let id = s.enqueue(&new_job(&k, T0), T0).await.unwrap().unwrap();

@@ -32,6 +32,7 @@ contract! {
     cases::enqueued_jobs_are_claimed_when_due_and_completed_once,
     cases::concurrent_claimers_never_get_the_same_job,
     cases::a_job_whose_lease_passed_is_claimed_again,
+    cases::released_leases_are_claimed_at_once_and_only_of_the_given_kinds,
     cases::failures_retry_at_the_given_time_then_fail,
     cases::a_lease_passing_in_the_last_attempt_fails_the_job,
     cases::a_dedup_key_keeps_one_pending_job,
