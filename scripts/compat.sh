@@ -10,6 +10,13 @@
 # 3. runs pytest, then stops the server whatever happened. The MSAL tests
 #    (compat/test_msal.py) start their own HTTPS instance of the same binary
 #    (EDUGRAPH_BIN) on a fresh data folder, and stop it themselves.
+# 4. runs compat/sds (School Data Sync, retired from the SDK) as a second pytest against
+#    the same server, with msgraph-beta-sdk 1.18.0 ($sds_sdk) first on PYTHONPATH: it is
+#    the package `msgraph_beta` like the current pin, so the two cannot share a process.
+#    It runs last because its sync, like any SDS sync, deactivates the tenant's `sis`
+#    users that its files do not list (the demo data the other tests read).
+# The pytest arguments go to both runs; a run they select nothing in (pytest's exit
+# status 5) is no failure as long as the other selected something.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -63,9 +70,23 @@ if [ -z "$token" ]; then
 fi
 
 echo "== compat: pytest against $base"
+pytest_run() {
+  EDUGRAPH_URL="$base" EDUGRAPH_APP_TOKEN="$token" EDUGRAPH_BIN="$bin" \
+    "$venv/bin/python" -m pytest -c "$root/compat/pytest.ini" --rootdir "$root/compat" "$@"
+}
 status=0
-EDUGRAPH_URL="$base" EDUGRAPH_APP_TOKEN="$token" EDUGRAPH_BIN="$bin" \
-  "$venv/bin/python" -m pytest -c "$root/compat/pytest.ini" --rootdir "$root/compat" "$root/compat" "$@" || status=$?
+pytest_run --ignore "$root/compat/sds" "$root/compat" "$@" || status=$?
+echo "== compat: School Data Sync with msgraph-beta-sdk 1.18.0 ($sds_sdk)"
+sds_status=0
+PYTHONPATH="$root/$sds_sdk${PYTHONPATH:+:$PYTHONPATH}" pytest_run "$root/compat/sds" "$@" || sds_status=$?
+# Exit status 5 (no test selected, e.g. `-k` naming only tests of the other run) is no
+# failure unless both runs selected nothing.
+if [ "$status" -eq 5 ] && [ "$sds_status" -ne 5 ]; then
+  status=0
+fi
+if [ "$sds_status" -ne 5 ] && [ "$status" -eq 0 ]; then
+  status=$sds_status
+fi
 if [ "$status" -ne 0 ]; then
   show_log
 fi
