@@ -39,6 +39,7 @@
 //! files (accounts are created without one).
 
 mod apply;
+pub mod customize;
 mod documents;
 mod existing;
 mod planner;
@@ -74,6 +75,9 @@ pub struct SyncOptions {
     /// Identity matching: records update the users the sync holds and never create one
     /// (a record without its user is skipped).
     pub match_only: bool,
+    /// A profile's property selection, display-name rule and licenses (the default:
+    /// everything synced, display names follow the files, no licenses).
+    pub customize: customize::Customizations,
 }
 
 /// Everything a sync would change, computed from the roster and the store.

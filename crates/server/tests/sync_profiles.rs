@@ -528,6 +528,23 @@ async fn a_sync_runs_reports_and_runs_again_without_changes() {
             "{u}"
         );
         assert_eq!(u["externalSource"], "sis");
+        // licensesToAssign, per role.
+        assert_eq!(
+            u["assignedLicenses"],
+            json!([{"disabledPlans": [], "skuId": "6fd2c87f-b296-42f0-b197-1e91e994b900"}]),
+            "{u}"
+        );
+        // The students' customization selects only State ID and Middle Name: the
+        // files' grades, numbers and birth dates are not synced; the teachers' (none
+        // given) syncs all.
+        match u["primaryRole"].as_str() {
+            Some("student") => {
+                assert_eq!(u["student"]["grade"], Value::Null, "{u}");
+                assert_eq!(u["student"]["studentNumber"], Value::Null, "{u}");
+                assert!(u["student"]["externalId"].is_string(), "{u}");
+            }
+            _ => assert!(u["teacher"]["teacherNumber"].is_string(), "{u}"),
+        }
     }
     let errors = s
         .call(Method::GET, &format!("{PROFILES}/{id}/errors"), None)
@@ -570,6 +587,72 @@ async fn a_sync_runs_reports_and_runs_again_without_changes() {
         &edugraph_server::sds::dir(s.t.state.config(), TENANT_A, &id).unwrap()
     )
     .is_empty());
+}
+
+/// Rewrites a column of one row of a CSV file: `key` names the row by its first field.
+fn set_field(file: &Path, key: &str, column: &str, value: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let at = lines[0].split(',').position(|c| c == column).unwrap();
+    let row = lines
+        .iter_mut()
+        .find(|l| l.split(',').next() == Some(key))
+        .unwrap();
+    let mut fields: Vec<&str> = row.split(',').collect();
+    fields[at] = value;
+    *row = fields.join(",");
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+#[tokio::test]
+async fn display_names_follow_the_files_only_where_the_profile_allows() {
+    let s = Sds::new().await;
+    let mut body = seed_body();
+    body["dataProvider"]["customizations"] = json!({
+        "student": {"allowDisplayNameUpdate": false},
+        "teacher": {"allowDisplayNameUpdate": true}
+    });
+    let id = s.profile(body).await;
+    let set = s.small_set("names");
+    s.upload_dir(&id, &set).await;
+    s.call(Method::POST, &format!("{PROFILES}/{id}/start"), None)
+        .await
+        .expect(200);
+    s.work().await;
+    let user = |upn: &'static str| {
+        let t = &s.t;
+        async move {
+            let list = t
+                .get(&format!(
+                    "/v1.0/education/users?$filter=userPrincipalName%20eq%20'{upn}'"
+                ))
+                .await
+                .expect(200)
+                .json();
+            values(&list).remove(0)
+        }
+    };
+    let student = user("s000000@testschool.edu").await;
+    let teacher = user("t00000@testschool.edu").await;
+    // Every optional property syncs when none are named.
+    assert!(student["student"]["grade"].is_string(), "{student}");
+
+    set_field(&set.join("Student.csv"), "P000000", "First Name", "Renamed");
+    set_field(&set.join("Teacher.csv"), "T00000", "First Name", "Renamed");
+    s.upload_dir(&id, &set).await;
+    s.call(Method::POST, &format!("{PROFILES}/{id}/start"), None)
+        .await
+        .expect(200);
+    s.work().await;
+    assert_eq!(s.status(&id).await["status"], "success");
+    let student_after = user("s000000@testschool.edu").await;
+    let teacher_after = user("t00000@testschool.edu").await;
+    // The student keeps the display name it was created with; its given name follows.
+    assert_eq!(student_after["displayName"], student["displayName"]);
+    assert_eq!(student_after["givenName"], "Renamed");
+    let renamed = format!("Renamed {}", teacher["surname"].as_str().unwrap());
+    assert_eq!(teacher_after["displayName"], renamed.as_str());
+    assert_ne!(teacher["displayName"], teacher_after["displayName"]);
 }
 
 #[tokio::test]

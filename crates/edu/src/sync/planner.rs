@@ -13,6 +13,7 @@ use edugraph_store::{EntityKind, Relation, Store};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use super::customize::Custom;
 use super::documents::{self, overlay, present};
 use super::existing::{text, Existing, Held};
 use super::{EntityChanges, LinkChanges, Plan, Skipped, SyncError, SyncOptions, Write};
@@ -198,15 +199,16 @@ impl<'a> Builder<'a> {
 
     fn school(&mut self, s: &School, held: Option<Held>) {
         let props = documents::school(s);
+        let custom = &self.opts.customize.school;
         match (held, to_be_deleted(s.change.status)) {
             (Some(h), true) => self.retire(EntityKind::School, h),
             (Some(h), false) => {
                 self.school_ids.insert(s.sis_id.clone(), h.id.clone());
-                update(&mut self.schools, h, present(props));
+                update(&mut self.schools, h, present(custom.apply(props, true)));
             }
             (None, true) => {}
             (None, false) => {
-                let (id, doc) = self.new_doc(EntityKind::School, props);
+                let (id, doc) = self.new_doc(EntityKind::School, custom.apply(props, false));
                 self.school_ids.insert(s.sis_id.clone(), id);
                 self.schools.creates.push(doc.to_string());
             }
@@ -233,17 +235,19 @@ impl<'a> Builder<'a> {
                 .first()
                 .and_then(|t| terms.get(t.as_str()).copied());
             let course = s.course_id.as_deref().and_then(|c| courses.get(c).copied());
-            let mut props = documents::class(s, term, course);
+            let custom = &self.opts.customize.section;
+            let props = documents::class(s, term, course);
             match (held.remove(&s.sis_id), to_be_deleted(s.change.status)) {
                 (Some(h), true) => self.retire(EntityKind::Class, h),
                 (Some(h), false) => {
                     self.class_ids.insert(s.sis_id.clone(), h.id.clone());
-                    update(&mut self.classes, h, present(props));
+                    update(&mut self.classes, h, present(custom.apply(props, true)));
                 }
                 (None, true) => {}
                 (None, false) => {
                     let nick =
                         self.free_nickname(documents::nickname(&format!("Section_{}", s.sis_id)));
+                    let mut props = custom.apply(props, false);
                     props.insert("mailNickname".into(), Value::String(nick));
                     let (id, doc) = self.new_doc(EntityKind::Class, props);
                     self.class_ids.insert(s.sis_id.clone(), id);
@@ -281,11 +285,9 @@ impl<'a> Builder<'a> {
                 (Some(h), true) => self.retire(EntityKind::User, h),
                 (Some(h), false) => {
                     self.user_ids(p.role).insert(p.sis_id.clone(), h.id.clone());
-                    update(
-                        &mut self.users,
-                        h,
-                        present(documents::user(p, None, related)),
-                    );
+                    let props = documents::user(p, None, related);
+                    let props = self.custom(p.role).apply(props, true);
+                    update(&mut self.users, h, present(props));
                 }
                 (None, true) => {}
                 (None, false) => self.create_user(p, related),
@@ -293,6 +295,14 @@ impl<'a> Builder<'a> {
         }
         self.unlisted(Unlisted::Student, snapshot, students);
         self.unlisted(Unlisted::Teacher, snapshot, teachers);
+    }
+
+    /// The customization of a person's file (`student` or `teacher`).
+    fn custom(&self, role: PersonRole) -> &Custom {
+        match role {
+            PersonRole::Student => &self.opts.customize.student,
+            _ => &self.opts.customize.teacher,
+        }
     }
 
     fn user_ids(&mut self, role: PersonRole) -> &mut HashMap<String, String> {
@@ -330,6 +340,11 @@ impl<'a> Builder<'a> {
         };
         let nick = self.free_nickname(nick);
         let props = documents::user(p, Some((&upn, &nick)), related);
+        let mut props = self.custom(p.role).apply(props, false);
+        let customize = &self.opts.customize;
+        if let Some(licenses) = customize.licenses(p.role == PersonRole::Teacher) {
+            props.insert("assignedLicenses".into(), licenses);
+        }
         let (id, doc) = self.new_doc(EntityKind::User, props);
         self.ex.upns.insert(upn.to_lowercase(), id.clone());
         self.user_ids(p.role).insert(p.sis_id.clone(), id);

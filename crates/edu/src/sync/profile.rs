@@ -15,7 +15,9 @@
 //!   `teacher`, `studentEnrollment`, `teacherRoster`): a missing entity or member takes
 //!   `optionalPropertiesToSync: null` (every optional property), `synchronizationStartDate:
 //!   null`, `isSyncDeferred: false`, `allowDisplayNameUpdate: false`. Property selection
-//!   does not apply to the two link files, so naming properties for them is refused.
+//!   does not apply to the two link files, so naming properties for them is refused; the
+//!   names are the SDS v1 column names of `customize`'s tables, matched in any case and
+//!   stored in theirs, and an unknown one is refused naming the known ones.
 //! - Every domain the identity configuration names (`userDomains[].name`, a matching
 //!   option's `targetDomain`) must be a verified domain of the tenant, as SDS requires;
 //!   the refusal names the first one that is not.
@@ -318,7 +320,15 @@ fn customization(entity: &str, v: Option<&Value>) -> Result<Value, RuleError> {
             "optionalPropertiesToSync does not apply to '{entity}': its file only links records."
         )))
         }
-        Some(v) => Value::Array(strings(v, &format!("{entity}.optionalPropertiesToSync"))?),
+        Some(v) => {
+            let names = strings(v, &format!("{entity}.optionalPropertiesToSync"))?;
+            Value::Array(
+                names
+                    .iter()
+                    .map(|n| optional_name(entity, n))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
     };
     let start = match obj.get("synchronizationStartDate") {
         None | Some(Value::Null) => Value::Null,
@@ -340,6 +350,23 @@ fn customization(entity: &str, v: Option<&Value>) -> Result<Value, RuleError> {
         "isSyncDeferred": flag("isSyncDeferred")?,
         "allowDisplayNameUpdate": flag("allowDisplayNameUpdate")?,
     }))
+}
+
+/// An optional property name of `entity` (an SDS v1 column), in its canonical spelling
+/// whatever the case it was sent in; an unknown name is refused with the known ones.
+fn optional_name(entity: &str, name: &Value) -> Result<Value, RuleError> {
+    let table = super::customize::optional_names(entity).unwrap_or(&[]);
+    let given = name.as_str().unwrap_or_default();
+    match table.iter().find(|(n, _)| n.eq_ignore_ascii_case(given)) {
+        Some((n, _)) => Ok(json!(n)),
+        None => {
+            let known: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            Err(invalid(format!(
+                "'{given}' is not an optional property of '{entity}'; it has: {}.",
+                known.join(", ")
+            )))
+        }
+    }
 }
 
 /// A list of at most [`MAX_LIST`] non-empty strings, duplicates refused.

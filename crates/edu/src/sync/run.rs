@@ -145,6 +145,7 @@ pub fn options(profile_doc: &Value) -> SyncOptions {
         max_deactivation_percent: profile::threshold(profile_doc),
         dry_run: false,
         match_only,
+        customize: super::customize::Customizations::of_profile(profile_doc),
     }
 }
 

@@ -162,6 +162,7 @@ pub async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         student_domain: None,
         teacher_domain: None,
         match_only: false,
+        customize: Default::default(),
         // Files with errors dropped rows; in a snapshot a dropped row reads as "gone", so
         // such a set is only ever planned, never applied.
         dry_run: args.dry_run || parsed.has_errors(),

@@ -105,6 +105,18 @@ fn the_documentation_example_becomes_a_provisioning_profile_with_every_customiza
 }
 
 #[test]
+fn optional_property_names_are_stored_in_their_canonical_spelling() {
+    let mut body = example();
+    body["dataProvider"]["customizations"]["student"]["optionalPropertiesToSync"] =
+        json!(["state id", "MIDDLE NAME", "Mailing City"]);
+    let doc = new_profile(&body, "p1", &verified()).unwrap();
+    assert_eq!(
+        doc["dataProvider"]["customizations"]["student"]["optionalPropertiesToSync"],
+        json!(["State ID", "Middle Name", "Mailing City"])
+    );
+}
+
+#[test]
 fn every_spelling_of_the_type_names_is_accepted() {
     for provider in [
         "#microsoft.graph.educationCsvDataProvider",
@@ -221,6 +233,18 @@ fn bad_bodies_are_refused_with_what_is_wrong() {
             format!("{customizations}/student/optionalPropertiesToSync"),
             Some(json!(["Grade", "grade"])),
             "distinct",
+        ),
+        (
+            "unknown property",
+            format!("{customizations}/teacher"),
+            Some(json!({"optionalPropertiesToSync": ["Teacher Number", "Shoe Size"]})),
+            "'Shoe Size' is not an optional property of 'teacher'",
+        ),
+        (
+            "a student's property for a school",
+            format!("{customizations}/school"),
+            Some(json!({"optionalPropertiesToSync": ["Birthdate"]})),
+            "'Birthdate' is not an optional property of 'school'",
         ),
         (
             "bad start date",
