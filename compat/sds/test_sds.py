@@ -9,10 +9,9 @@ uploadUrl as a blob client would (plain PUTs), start, wait for the sync, read it
 read the synced roster back through the v1.0 SDK (msgraph-sdk), then pause, resume and
 reset.
 
-Two server defects are recorded here as expected failures, with a workaround where the
-flow needs one: the SDK's `customizations` `@odata.type` is refused
-(test_the_sdk_default_body_is_accepted), and a pause can be overwritten by the ending
-run (PAUSE_RACE).
+The body goes exactly as the SDK serialises it, `customizations` `@odata.type`
+included (test_the_sdk_default_body_is_accepted), and a pause holds even when the run it
+paused had nothing left to do (test_a_paused_run_stays_paused).
 
 It needs msgraph-beta-sdk 1.18.0 as `msgraph_beta`, which the current pin of
 requirements.txt also is: scripts/compat.sh runs this folder as its own pytest with the
@@ -27,6 +26,7 @@ import csv
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from uuid import UUID
 
 import httpx
 import pytest
@@ -118,17 +118,13 @@ async def poll(fetch, done, timeout, what):
         await asyncio.sleep(0.2)
 
 
-def profile_body(sdk_default=True):
+def profile_body():
     """The request body of Graph's "Create educationSynchronizationProfile" example, typed.
 
-    `sdk_default=False` leaves out the one annotation edugraph refuses today: the SDK's
-    EducationSynchronizationCustomizations defaults `odata_type` to
+    The SDK's EducationSynchronizationCustomizations defaults `odata_type` to
     "#microsoft.graph.educationSynchronizationCustomizations" (it derives from the abstract
-    educationSynchronizationCustomizationsBase), so every typed body with customizations
-    carries `"customizations": {"@odata.type": ...}`, which edugraph answers with 400
-    (test_the_sdk_default_body_is_accepted). It must be unset in the constructor:
-    assigning None afterwards makes the SDK's backing store send `"odata_type": null`."""
-    untyped = {} if sdk_default else {"odata_type": None}
+    educationSynchronizationCustomizationsBase), so the body carries
+    `"customizations": {"@odata.type": ...}`, which the server must take."""
     return EducationSynchronizationProfile(
         display_name="Test Profile",
         data_provider=EducationCsvDataProvider(
@@ -136,7 +132,6 @@ def profile_body(sdk_default=True):
                 student=EducationSynchronizationCustomization(
                     optional_properties_to_sync=["State ID", "Middle Name"]
                 ),
-                **untyped,
             ),
         ),
         identity_synchronization_configuration=EducationIdentityCreationConfiguration(
@@ -164,7 +159,7 @@ def beta(server):
 @pytest.fixture(scope="module")
 def profile(run, beta):
     """Steps 1-3: a new CSV profile, and the same profile once provisioned."""
-    created = run(beta.education.synchronization_profiles.post(profile_body(sdk_default=False)))
+    created = run(beta.education.synchronization_profiles.post(profile_body()))
     item = beta.education.synchronization_profiles.by_education_synchronization_profile_id(created.id)
     # The job runner provisions a new profile within a second or two.
     provisioned = run(poll(item.get, lambda p: p.state == State.Provisioned, 30, "state provisioned"))
@@ -223,14 +218,6 @@ def test_profile_is_created_typed_and_provisioned(profile):
     assert licenses == {(EducationUserRole.Teacher, (SKU,)), (EducationUserRole.Student, (SKU,))}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ODataError,
-    reason="edugraph refuses the SDK's `customizations` `@odata.type` (400 'Property "
-    "'@odata.type' does not exist on type 'microsoft.graph.educationSynchronizationCustomizations'.'); "
-    "the annotation names the property's declared type, which OData allows. Remove this "
-    "marker, and profile_body's sdk_default=False, once the server takes it.",
-)
 def test_the_sdk_default_body_is_accepted(run, beta):
     """The body exactly as the SDK serialises Graph's example."""
     created = run(beta.education.synchronization_profiles.post(profile_body()))
@@ -299,6 +286,8 @@ def test_synced_roster_reads_through_v1(run, server, synced):
         assert (user.given_name, user.surname) == (row["First Name"], row["Last Name"])
         detail = user.student if role == V1Role.Student else user.teacher
         assert detail.external_id == row["SIS ID"]
+        # licensesToAssign: the SKU listed for the role, typed by the v1.0 SDK.
+        assert [(lic.sku_id, lic.disabled_plans) for lic in user.assigned_licenses] == [(UUID(SKU), [])]
 
     classes, _ = run(f.collect(run(graph.education.classes.get()), graph))
     enrolled = rows("StudentEnrollment.csv")
@@ -377,28 +366,11 @@ def start_and_pause(run, server, profile):
     pytest.skip("every run ended before pause reached the server")
 
 
-# The known race the next two tests can meet: a run's final write (and `finish`) checks
-# only that its run number is still the profile's current one, and pause does not change
-# it, so a pause that lands after the run's last "current and in progress?" check (with an
-# unchanged set the plan has no units, so that is the check at the run's beginning) is
-# overwritten by `success`, and a later resume is a 409 ("its status is success").
-PAUSE_RACE = (
-    "edugraph: a pause acknowledged with 200 was overwritten by the ending run's success "
-    "(crates/edu/src/sync/run.rs: the final update_status checks the run number only)"
-)
-
-
 def test_pause_then_resume_answer_as_the_sdk_expects(run, server, profile, synced):
     """The client's flow: pause a running sync, resume it; both 200 without a body."""
     item = profile.item
     start_and_pause(run, server, profile)
-    try:
-        resumed = run(item.resume.post())
-    except ODataError as e:
-        if e.response_status_code == 409 and run(item.profile_status.get()).status == Status.Success:
-            pytest.xfail(PAUSE_RACE)
-        raise
-    assert resumed is None
+    assert run(item.resume.post()) is None
     final = run(poll(item.profile_status.get, lambda s: s.status == Status.Success, 120, "success after resume"))
     assert final.last_synchronization_date_time is not None and final.error_count == 0
 
@@ -409,9 +381,8 @@ def test_a_paused_run_stays_paused(run, server, profile, synced):
     # Once the paused run's job has ended (the runner stops a paused run at its next
     # check), the profile must still be paused, and resumable.
     wait_for_job(server, profile.created.id, job["id"])
+    # A pause acknowledged with 200 holds, even when the run had nothing left to do.
     held = run(item.profile_status.get())
-    if held.status == Status.Success:
-        pytest.xfail(PAUSE_RACE)
     assert held.status == Status.Paused, held
     assert run(item.resume.post()) is None
     final = run(poll(item.profile_status.get, lambda s: s.status == Status.Success, 120, "success after resume"))

@@ -285,6 +285,19 @@ fn data_provider(v: Option<&Value>) -> Result<Value, RuleError> {
             ))
         }
     };
+    let mut given = given;
+    // The SDK models send the declared type's name (and that alone is accepted).
+    match given.remove("@odata.type") {
+        None => {}
+        Some(Value::String(t))
+            if t.to_ascii_lowercase()
+                .ends_with("educationsynchronizationcustomizations") => {}
+        Some(other) => {
+            return Err(invalid(format!(
+                "customizations has the type educationSynchronizationCustomizations, not {other}."
+            )))
+        }
+    }
     only_members(&given, &ENTITIES, "educationSynchronizationCustomizations")?;
     let mut customizations = Map::new();
     for entity in ENTITIES {

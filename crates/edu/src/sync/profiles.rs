@@ -34,7 +34,8 @@ pub const ERROR_LIMIT: usize = 15_000;
 
 const STATUS_TYPE: &str = "#microsoft.graph.educationSynchronizationProfileStatus";
 const ERROR_TYPE: &str = "#microsoft.graph.educationSynchronizationError";
-const RUN: &str = "@edugraph.run";
+/// The status member numbering runs (beyond Graph).
+pub const RUN: &str = "@edugraph.run";
 /// Status message of a profile that has never synced.
 pub const NOT_STARTED: &str = "No synchronization has started yet.";
 

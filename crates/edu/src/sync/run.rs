@@ -247,7 +247,7 @@ impl Target<'_> {
     ) -> Result<(), SyncError> {
         let run = self.run;
         profiles::update_status(self.store, self.tenant, self.id, self.clock.now(), |doc| {
-            if profiles::run_of(&Value::Object(doc.clone())) != run {
+            if !still_running(doc, run) {
                 return Ok(());
             }
             profiles::set(doc, status, &message);
@@ -260,6 +260,14 @@ impl Target<'_> {
         .map(|_| ())
         .map_err(write_error)
     }
+}
+
+/// Whether a status document still shows run `run` in progress: a run that ends after
+/// a `pause`, a `reset` or a newer run leaves the status to them (a paused run whose
+/// work happened to be done stays paused; `resume` then finds nothing to do).
+fn still_running(doc: &serde_json::Map<String, Value>, run: u64) -> bool {
+    doc.get(profiles::RUN).and_then(Value::as_u64).unwrap_or(0) == run
+        && doc.get("status").and_then(Value::as_str) == Some(Status::InProgress.as_str())
 }
 
 /// Goes on while the run is current, recording the progress after each unit.
@@ -387,7 +395,7 @@ pub async fn run(
         applied.created, applied.updated, applied.deactivated, applied.linked, applied.unlinked, kept
     );
     profiles::update_status(store, tenant, id, clock.now(), |doc| {
-        if profiles::run_of(&Value::Object(doc.clone())) != run {
+        if !still_running(doc, run) {
             return Ok(());
         }
         profiles::set(doc, Status::Success, &message);

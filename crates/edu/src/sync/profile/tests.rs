@@ -117,6 +117,20 @@ fn optional_property_names_are_stored_in_their_canonical_spelling() {
 }
 
 #[test]
+fn the_customizations_may_name_their_declared_type() {
+    let mut body = example();
+    let customizations = &mut body["dataProvider"]["customizations"];
+    customizations["@odata.type"] =
+        json!("#microsoft.graph.educationSynchronizationCustomizations");
+    let doc = new_profile(&body, "p1", &verified()).unwrap();
+    assert!(doc["dataProvider"]["customizations"]
+        .get("@odata.type")
+        .is_none());
+    body["dataProvider"]["customizations"]["@odata.type"] = json!("#microsoft.graph.educationUser");
+    assert!(refused(&body).contains("educationSynchronizationCustomizations"));
+}
+
+#[test]
 fn every_spelling_of_the_type_names_is_accepted() {
     for provider in [
         "#microsoft.graph.educationCsvDataProvider",
