@@ -7,6 +7,7 @@
 mod admin;
 mod domains;
 mod import;
+mod sync;
 
 pub use import::{DemoArgs, ImportArgs, ERRORS_FILE};
 
@@ -63,6 +64,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a synthetic district as roster CSV files.
     Demo(DemoArgs),
+    /// School Data Sync profiles: initial passwords for the accounts a profile created.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Print the version, as `--version` does.
     Version,
 }
@@ -79,6 +83,7 @@ impl Command {
             | Command::Keys(_)
             | Command::Import(_)
             | Command::Demo(_)
+            | Command::Sync(_)
             | Command::Version => "warn",
         }
     }
@@ -265,6 +270,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(cmd) => admin::keys(cmd).await,
         Command::Import(args) => import::import(&args).await,
         Command::Demo(args) => import::demo(&args),
+        Command::Sync(cmd) => sync::sync(cmd).await,
         Command::Version => {
             // The same line clap prints for `--version`.
             println!("edugraph {}", env!("CARGO_PKG_VERSION"));

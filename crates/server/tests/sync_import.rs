@@ -237,6 +237,118 @@ async fn new_users_take_a_verified_domain_only() {
     }
 }
 
+/// `edugraph sync passwords`: the accounts a profile's sync created get working initial
+/// passwords, written once to a new owner-only file; accounts made otherwise get none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_passwords_are_issued_once_for_the_accounts_the_sync_created() {
+    let dir = temp_dir();
+    let tenant = tenant(&dir);
+    let csv = demo_files(&dir, "sds-v1");
+    let out = import(&dir, &csv, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, store) = cli_support::store(&dir).await;
+    // A profile creating accounts in the tenant's domain, and an account made by hand.
+    let body = serde_json::json!({
+        "displayName": "District",
+        "dataProvider": {"@odata.type": "#microsoft.graph.educationCsvDataProvider"},
+        "identitySynchronizationConfiguration": {
+            "@odata.type": "#microsoft.graph.educationIdentityCreationConfiguration",
+            "userDomains": [{"appliesTo": "student", "name": DOMAIN}, {"appliesTo": "teacher", "name": DOMAIN}]
+        }
+    });
+    let now = time::OffsetDateTime::now_utc();
+    let profiles = edugraph_edu::sync::profiles::create;
+    profiles(
+        store.as_ref(),
+        &tenant,
+        "p1",
+        body.as_object().unwrap(),
+        &[DOMAIN.into()],
+        now,
+    )
+    .await
+    .unwrap();
+    let synced = users(store.as_ref(), &tenant).await;
+    assert_eq!(synced.len(), 102);
+    let manual = serde_json::json!({
+        "id": "manual-1",
+        "displayName": "Hand Made",
+        "userPrincipalName": format!("hand@{DOMAIN}"),
+        "externalSource": "manual",
+    });
+    let work = edugraph_store::UnitOfWork::new().create(EntityKind::User, manual);
+    store.apply(&tenant, &work).await.unwrap();
+    drop(store);
+
+    let file = dir.join("passwords.csv");
+    let file_arg = file.to_str().unwrap();
+    ok(&dir, &["sync", "passwords", "p1", "--out", file_arg]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("userPrincipalName,password"));
+    let rows: Vec<(String, String)> = lines
+        .map(|l| {
+            let (u, p) = l.split_once(',').unwrap();
+            (u.to_string(), p.to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), 102);
+    assert!(rows.iter().all(|(u, _)| u != &format!("hand@{DOMAIN}")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    // Each password is the account's.
+    let (_, store) = cli_support::store(&dir).await;
+    let by_upn: std::collections::HashMap<String, String> = users(store.as_ref(), &tenant)
+        .await
+        .iter()
+        .map(|u| {
+            (
+                u["userPrincipalName"].as_str().unwrap().to_string(),
+                u["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let hashing = edugraph_server::auth::password::Hashing::new(2, 0);
+    for (upn, password) in rows.iter().take(3) {
+        let hash = store.password_hash(&tenant, &by_upn[upn]).await.unwrap();
+        assert!(hashing.verify(password, hash.as_deref()).await.unwrap());
+        assert!(!hashing.verify("wrong", hash.as_deref()).await.unwrap());
+    }
+    assert_eq!(
+        store.password_hash(&tenant, "manual-1").await.unwrap(),
+        None
+    );
+    drop(store);
+
+    // Written once: the file is never overwritten, and a new file gets nobody.
+    let refused = fails(&dir, &["sync", "passwords", "p1", "--out", file_arg]);
+    assert!(refused.contains("exists"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    let again = dir.join("again.csv");
+    ok(
+        &dir,
+        &["sync", "passwords", "p1", "--out", again.to_str().unwrap()],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&again).unwrap(),
+        "userPrincipalName,password\n"
+    );
+    let unknown = fails(&dir, &["sync", "passwords", "nope", "--out", "x.csv"]);
+    assert!(
+        unknown.contains("no synchronization profile nope"),
+        "{unknown}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `edugraph serve` on a data folder, stopped when dropped.
 struct Server(Child);
 

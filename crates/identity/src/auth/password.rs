@@ -225,6 +225,32 @@ fn compute(
     })
 }
 
+/// A new account's initial password (`edugraph sync passwords`): 16 characters from a
+/// 64-character alphabet without look-alikes (`I`, `O`, `l`, `0`, `1`) or CSV-special
+/// characters, so 96 random bits, with an upper- and a lower-case letter, a digit and a
+/// symbol, as directory password rules ask.
+pub fn initial_password() -> String {
+    use rand::RngCore as _;
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%*+-?";
+    loop {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        // 256 is a multiple of 64: every character is equally likely.
+        let password: String = bytes
+            .iter()
+            .map(|b| char::from(ALPHABET[usize::from(*b) % 64]))
+            .collect();
+        let has = |f: fn(&char) -> bool| password.chars().any(|c| f(&c));
+        if has(char::is_ascii_uppercase)
+            && has(char::is_ascii_lowercase)
+            && has(char::is_ascii_digit)
+            && has(char::is_ascii_punctuation)
+        {
+            return password;
+        }
+    }
+}
+
 /// The hash unknown accounts are checked against: a random password hashed once per
 /// process with the same parameters as every real hash.
 fn dummy_hash(memory: &mut Vec<Block>) -> &'static str {
@@ -263,6 +289,19 @@ fn hash_blocking(password: &str, memory: &mut Vec<Block>) -> Result<String, Hash
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initial_passwords_are_strong_and_distinct() {
+        let all: std::collections::HashSet<String> = (0..200).map(|_| initial_password()).collect();
+        assert_eq!(all.len(), 200);
+        for p in &all {
+            assert_eq!(p.len(), 16);
+            assert!(p.chars().any(|c| c.is_ascii_uppercase()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_digit()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_punctuation()), "{p}");
+            assert!(!p.contains([',', '"', 'I', 'O', 'l', '0', '1']), "{p}");
+        }
+    }
 
     #[tokio::test]
     async fn hash_verifies_only_its_password() {
