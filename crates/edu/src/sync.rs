@@ -53,7 +53,7 @@ mod tests;
 use edugraph_store::{EntityKind, Relation, StoreError};
 use serde_json::Value;
 
-pub use apply::{apply, apply_paced, Applied, Pace, BATCH};
+pub use apply::{apply, apply_paced, Applied, Pace, Written, BATCH};
 pub use planner::{plan, SYNC_APP_ID};
 pub use report::Row;
 

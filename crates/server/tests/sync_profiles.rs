@@ -513,6 +513,12 @@ async fn a_sync_runs_reports_and_runs_again_without_changes() {
     assert_eq!(status["errorCount"], 0);
     assert_eq!(s.users().await, 102);
     assert_eq!(s.t.stored(EntityKind::Class).await, 18);
+    // Beyond Graph: what was written of what was planned, per kind.
+    let progress = &status["@edugraph.progress"];
+    assert_eq!(progress["users"], json!({"processed": 102, "total": 102}));
+    assert_eq!(progress["classes"], json!({"processed": 18, "total": 18}));
+    assert_eq!(progress["schools"], json!({"processed": 3, "total": 3}));
+    assert_eq!(progress["changes"], dry["@edugraph.plan"]["changes"]);
     // Users take the profile's domain and `sis` as their source.
     let list =
         s.t.get("/v1.0/education/users?$top=200")

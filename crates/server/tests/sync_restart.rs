@@ -282,7 +282,13 @@ async fn a_sync_killed_midway_resumes_after_a_restart_and_leaves_no_class_half_d
             status["status"], "success",
             "the sync ended before the kill"
         );
-        if status["@edugraph.progress"]["unitsWritten"].as_u64() >= Some(8) {
+        let progress = &status["@edugraph.progress"];
+        if progress["unitsWritten"].as_u64() >= Some(8) {
+            // Per kind: what is written of what is planned.
+            assert_eq!(progress["users"]["total"], 4_240, "{progress}");
+            assert_eq!(progress["users"]["processed"], 4_240, "{progress}");
+            let links = &progress["links"];
+            assert!(links["processed"].as_u64() < links["total"].as_u64(), "{progress}");
             break;
         }
         assert!(Instant::now() < deadline, "no progress: {status}");

@@ -41,23 +41,69 @@ pub async fn apply(store: &dyn Store, tenant: &str, plan: &Plan) -> Result<Appli
     apply_paced(store, tenant, plan, &Unpaced).await
 }
 
+/// How much of a plan [`apply_paced`] has written: units of work, and the changes in
+/// them per kind of entity and for links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub units: usize,
+    pub schools: usize,
+    pub classes: usize,
+    pub users: usize,
+    pub links: usize,
+}
+
+impl Written {
+    /// Counts a unit's operations in.
+    fn add(&mut self, unit: &UnitOfWork) {
+        self.units += 1;
+        for op in &unit.ops {
+            match op {
+                Op::Create { kind, .. } | Op::Update { kind, .. } => match kind {
+                    EntityKind::School => self.schools += 1,
+                    EntityKind::Class => self.classes += 1,
+                    _ => self.users += 1,
+                },
+                Op::Link { .. } | Op::Unlink { .. } => self.links += 1,
+                _ => {}
+            }
+        }
+    }
+
+    /// Everything the plan changes, as if written.
+    pub fn total(plan: &Plan) -> Written {
+        let kind =
+            |k: &super::EntityChanges| k.creates.len() + k.updates.len() + k.deactivations.len();
+        Written {
+            units: 0,
+            schools: kind(&plan.schools),
+            classes: kind(&plan.classes),
+            users: kind(&plan.users),
+            links: plan
+                .links
+                .iter()
+                .map(|l| l.add.len() + l.remove.len())
+                .sum(),
+        }
+    }
+}
+
 /// Asked between two units of work of [`apply_paced`] whether to go on.
 pub trait Pace: Send + Sync {
-    /// `units` have been written; `false` stops before the next.
-    fn go_on(
-        &self,
-        units: usize,
-    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + '_>>;
+    /// `written` is what has been written so far; `false` stops before the next unit.
+    fn go_on<'a>(
+        &'a self,
+        written: &'a Written,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + 'a>>;
 }
 
 /// Never stops.
 struct Unpaced;
 
 impl Pace for Unpaced {
-    fn go_on(
-        &self,
-        _: usize,
-    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + '_>> {
+    fn go_on<'a>(
+        &'a self,
+        _: &'a Written,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + 'a>> {
         Box::pin(async { Ok(true) })
     }
 }
@@ -129,14 +175,16 @@ pub async fn apply_paced(
         done.transactions = 1;
         return Ok(done);
     }
+    let mut written = Written::default();
     for unit in units(plan, BATCH) {
-        if done.transactions > 0 && !pace.go_on(done.transactions).await? {
+        if written.units > 0 && !pace.go_on(&written).await? {
             done.stopped = true;
             break;
         }
         store.apply(tenant, &unit).await?;
-        done.transactions += 1;
+        written.add(&unit);
     }
+    done.transactions = written.units;
     Ok(done)
 }
 

@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::profile;
 use super::profiles::{self, FailedRecord, Status, ERROR_LIMIT};
-use super::{apply_paced, plan, Pace, Plan, SyncError, SyncOptions};
+use super::{apply_paced, plan, Pace, Plan, SyncError, SyncOptions, Written};
 use crate::writes::WriteError;
 use crate::Clock;
 
@@ -273,14 +273,28 @@ fn still_running(doc: &serde_json::Map<String, Value>, run: u64) -> bool {
 /// Goes on while the run is current, recording the progress after each unit.
 struct Paced<'a> {
     at: &'a Target<'a>,
-    total: usize,
+    total: Written,
+}
+
+/// `@edugraph.progress` (beyond Graph): units of work written, changes planned, and per
+/// kind of entity (and for links) the changes written and planned.
+fn progress(written: &Written, total: &Written) -> Value {
+    let pair = |done: usize, all: usize| json!({"processed": done, "total": all});
+    json!({
+        "unitsWritten": written.units,
+        "changes": total.schools + total.classes + total.users + total.links,
+        "schools": pair(written.schools, total.schools),
+        "classes": pair(written.classes, total.classes),
+        "users": pair(written.users, total.users),
+        "links": pair(written.links, total.links),
+    })
 }
 
 impl Pace for Paced<'_> {
-    fn go_on(
-        &self,
-        units: usize,
-    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + '_>> {
+    fn go_on<'a>(
+        &'a self,
+        written: &'a Written,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, StoreError>> + Send + 'a>> {
         Box::pin(async move {
             let at = self.at;
             let still = current(at.store, at.tenant, at.id, at.run)
@@ -292,7 +306,7 @@ impl Pace for Paced<'_> {
             if !still {
                 return Ok(false);
             }
-            let progress = json!({"unitsWritten": units, "changes": self.total});
+            let progress = progress(written, &self.total);
             profiles::update_status(at.store, at.tenant, at.id, at.clock.now(), |doc| {
                 doc.insert("@edugraph.progress".into(), progress.clone());
                 Ok(())
@@ -384,7 +398,10 @@ pub async fn run(
         return Ok(Outcome::Quarantined(reason.clone()));
     }
     let total = plan.changes();
-    let paced = Paced { at: &at, total };
+    let paced = Paced {
+        at: &at,
+        total: Written::total(&plan),
+    };
     let applied = apply_paced(store, tenant, &plan, &paced).await?;
     if applied.stopped {
         return Ok(Outcome::Stopped);
@@ -401,10 +418,11 @@ pub async fn run(
         profiles::set(doc, Status::Success, &message);
         doc.insert("errorCount".into(), json!(kept));
         doc.insert("lastSynchronizationDateTime".into(), json!(now));
-        doc.insert(
-            "@edugraph.progress".into(),
-            json!({"unitsWritten": applied.transactions, "changes": total}),
-        );
+        let all = Written {
+            units: applied.transactions,
+            ..paced.total
+        };
+        doc.insert("@edugraph.progress".into(), progress(&all, &paced.total));
         doc.remove("@edugraph.plan");
         Ok(())
     })
