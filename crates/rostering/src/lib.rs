@@ -9,6 +9,9 @@
 mod detect;
 mod diag;
 mod format;
+/// In-memory entry point to the CSV table reader alone, for the fuzz targets.
+#[doc(hidden)]
+pub mod fuzzing;
 mod generate;
 mod keys;
 pub mod limits;

@@ -1,0 +1,5 @@
+//! AFL++ wrapper of the `detect` target (see the library's docs).
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| edugraph_rostering_fuzz::detect(data));
+}
