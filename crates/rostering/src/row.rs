@@ -176,6 +176,9 @@ impl<'a> Row<'a> {
             return Vec::new();
         };
         let mut out = Vec::new();
+        // Duplicates are dropped through a set: comparing with every earlier item was
+        // quadratic in the cell's length.
+        let mut seen = std::collections::HashSet::new();
         for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if item.chars().count() > MAX_ID_CHARS {
                 self.bad(
@@ -185,7 +188,7 @@ impl<'a> Row<'a> {
                 );
                 continue;
             }
-            if !out.iter().any(|o: &String| o == item) {
+            if seen.insert(item) {
                 out.push(item.to_string());
             }
         }

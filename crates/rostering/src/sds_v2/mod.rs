@@ -357,8 +357,7 @@ fn check_contacts(roster: &mut Roster, diags: &mut Diagnostics) {
             (!missing.is_empty()).then_some((p.sis_id.as_str(), missing))
         })
         .collect();
-    let mut bad = Vec::new();
-    for (i, r) in roster.relationships.iter().enumerate() {
+    for r in &roster.relationships {
         if let Some(missing) = incomplete.get(r.contact_id.as_str()) {
             diags.error(
                 &r.origin.file,
@@ -371,10 +370,10 @@ fn check_contacts(roster: &mut Roster, diags: &mut Diagnostics) {
                     missing.join(", ")
                 ),
             );
-            bad.push(i);
         }
     }
-    for i in bad.into_iter().rev() {
-        roster.relationships.remove(i);
-    }
+    // One pass (removing rows one by one was quadratic in the file's length).
+    roster
+        .relationships
+        .retain(|r| !incomplete.contains_key(r.contact_id.as_str()));
 }
