@@ -288,7 +288,10 @@ async fn a_sync_killed_midway_resumes_after_a_restart_and_leaves_no_class_half_d
             assert_eq!(progress["users"]["total"], 4_240, "{progress}");
             assert_eq!(progress["users"]["processed"], 4_240, "{progress}");
             let links = &progress["links"];
-            assert!(links["processed"].as_u64() < links["total"].as_u64(), "{progress}");
+            assert!(
+                links["processed"].as_u64() < links["total"].as_u64(),
+                "{progress}"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "no progress: {status}");
