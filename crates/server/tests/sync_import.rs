@@ -6,9 +6,9 @@
 mod cli_support;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use cli_support::{edugraph, fails, ok, temp_dir};
+use cli_support::{edugraph, fails, free_port, ok, start_server, temp_dir};
 use edugraph_store::{EntityKind, ListQuery, Scope, Store};
 use serde_json::Value;
 
@@ -349,48 +349,6 @@ async fn sync_passwords_are_issued_once_for_the_accounts_the_sync_created() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `edugraph serve` on a data folder, stopped when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_server(dir: &Path) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env_clear()
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..600 {
-        if let Ok(resp) = reqwest::get(format!("{base}/_edugraph/health")).await {
-            if resp.status().is_success() {
-                return (server, base);
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("edugraph serve did not become healthy");
-}
-
 /// The users the running server answers with, as (id, accountEnabled).
 async fn served_users(base: &str, dir: &Path) -> Vec<(String, bool)> {
     let token = ok(
@@ -430,7 +388,7 @@ async fn a_running_server_keeps_its_folder_and_serves_fresh_documents() {
     // One student leaves the files: the next import disables that user.
     drop_students(&csv, 1);
 
-    let (server, base) = start_server(&dir).await;
+    let (server, base) = start_server(&dir, free_port()).await;
     let before = served_users(&base, &dir).await;
     assert_eq!(before.len(), 102);
     assert!(before.iter().all(|(_, enabled)| *enabled));
@@ -445,7 +403,7 @@ async fn a_running_server_keeps_its_folder_and_serves_fresh_documents() {
 
     drop(server);
     ok(&dir, &["import", csv.to_str().unwrap()]);
-    let (_server, base) = start_server(&dir).await;
+    let (_server, base) = start_server(&dir, free_port()).await;
     let after = served_users(&base, &dir).await;
     assert_eq!(after.len(), 102);
     assert_eq!(after.iter().filter(|(_, enabled)| !enabled).count(), 1);

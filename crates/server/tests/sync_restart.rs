@@ -9,61 +9,16 @@ mod cli_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cli_support::{ok, temp_dir};
+use cli_support::{free_port, ok, start_server, temp_dir};
 use edugraph_store::{EntityKind, ListQuery, Relation, Scope, Store};
 use serde_json::{json, Value};
 
 const DOMAIN: &str = "district.example";
 /// Class SIS id → the SIS ids of its members (students and teachers).
 type Rosters = BTreeMap<String, BTreeSet<String>>;
-
-/// `edugraph serve` on a data folder; SIGKILLed when dropped (or by [`Server::kill`]).
-struct Server(Child);
-
-impl Server {
-    fn kill(&mut self) {
-        // `Child::kill` is SIGKILL: no shutdown, no drain, the job's lease left behind.
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_server(dir: &Path, port: u16) -> (Server, String) {
-    let child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env_clear()
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..600 {
-        if let Ok(resp) = reqwest::get(format!("{base}/_edugraph/health")).await {
-            if resp.status().is_success() {
-                return (server, base);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("edugraph serve did not become healthy");
-}
 
 struct Client {
     http: reqwest::Client,
@@ -202,11 +157,7 @@ async fn a_sync_killed_midway_resumes_after_a_restart_and_leaves_no_class_half_d
             "EduAdministration.ReadWrite.All,EduRoster.ReadWrite.All",
         ],
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let (mut server, base) = start_server(&dir, port).await;
     let client = Client {
         http: reqwest::Client::new(),

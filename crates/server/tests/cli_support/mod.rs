@@ -73,3 +73,59 @@ pub fn edugraph_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .output()
         .expect("run edugraph")
 }
+
+/// `edugraph serve` on a data folder; killed (SIGKILL) when dropped or by [`Server::kill`].
+pub struct Server(pub std::process::Child);
+
+impl Server {
+    /// `kill -9`: no shutdown, no drain, a running job's lease left behind.
+    pub fn kill(&mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `edugraph serve` on `dir` at `port` and waits until it answers its health
+/// check; returns it with its base URL.
+pub async fn start_server(dir: &Path, port: u16) -> (Server, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..600 {
+        if let Ok(resp) = reqwest::get(format!("{base}/_edugraph/health")).await {
+            if resp.status().is_success() {
+                return (server, base);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("edugraph serve did not become healthy");
+}
