@@ -50,6 +50,8 @@ pub mod run;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use edugraph_store::{EntityKind, Relation, StoreError};
 use serde_json::Value;
 
@@ -131,12 +133,16 @@ pub struct LinkChanges {
     pub relation: Relation,
     /// Links between synced entities the tenant held before.
     pub existing: usize,
-    pub add: Vec<(String, String)>,
-    pub remove: Vec<(String, String)>,
+    pub add: Vec<(StoreId, StoreId)>,
+    pub remove: Vec<(StoreId, StoreId)>,
     pub unchanged: usize,
     /// A few added and removed links, written `from → to` with external ids.
     pub samples: Vec<String>,
 }
+
+/// An entity's store id in a plan's links. Shared, not copied: a district's plan names
+/// each class and user in hundreds of thousands of links.
+pub type StoreId = Arc<str>;
 
 /// A roster record left out of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -425,6 +425,15 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
     /// Every link of `relation` in the tenant as `(from, to)` pairs, in no particular
     /// order: one query where a sync would otherwise list each class's members.
     async fn links(&self, tenant: &str, relation: Relation) -> Result<Vec<(String, String)>>;
+    /// [`Store::links`], each pair handed to `visit` as it is read instead of collected:
+    /// a caller that keeps only some of a district's 460,000 class members never holds
+    /// them all as strings.
+    async fn each_link(
+        &self,
+        tenant: &str,
+        relation: Relation,
+        visit: &mut (dyn for<'a> FnMut(&'a str, &'a str) + Send),
+    ) -> Result<()>;
 
     /// For each of `ids`, the entities the listing scoped `Outgoing(relation, id)` (or
     /// `Incoming`) would answer, with at most `limit` of them, for a whole page at once

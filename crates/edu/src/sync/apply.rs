@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use edugraph_store::{EntityKind, Op, Relation, Store, StoreError, UnitOfWork};
 
-use super::{Plan, SyncError};
+use super::{Plan, StoreId, SyncError};
 
 /// Operations per unit of work: one transaction stays short (the server's writers wait
 /// for SQLite's single writer), while a district still needs only a few hundred.
@@ -153,11 +153,15 @@ pub async fn apply_paced(
             .iter()
             .flat_map(|k| k.creates.iter().map(|d| (k.kind, d)))
             .collect();
-        let links: Vec<(Relation, &String, &String)> = plan
+        let mut links: Vec<(Relation, &StoreId, &StoreId)> = plan
             .links
             .iter()
             .flat_map(|l| l.add.iter().map(|(f, t)| (l.relation, f, t)))
             .collect();
+        // In the links table's key order: each row then goes at the end of its B-tree
+        // instead of onto a random page (a district's 577,000 links: 0.6 s instead of
+        // 6 s in SQLite, whose page cache cannot hold the tree).
+        links.sort_unstable_by(|a, b| (a.0.name(), a.1, a.2).cmp(&(b.0.name(), b.1, b.2)));
         let entity_batches = entities.chunks(BULK_ENTITIES).map(|chunk| {
             let docs = chunk.iter().map(|(k, d)| (*k, parse(d))).collect();
             (docs, Vec::new())
@@ -165,7 +169,7 @@ pub async fn apply_paced(
         let link_batches = links.chunks(BULK_LINKS).map(|chunk| {
             let pairs = chunk
                 .iter()
-                .map(|(r, f, t)| (*r, (*f).clone(), (*t).clone()))
+                .map(|(r, f, t)| (*r, f.to_string(), t.to_string()))
                 .collect();
             (Vec::new(), pairs)
         });
@@ -230,8 +234,8 @@ fn link_units(plan: &Plan, batch: usize) -> Vec<UnitOfWork> {
         for (f, t) in &l.add {
             groups.entry(f).or_default().push(Op::Link {
                 relation: l.relation,
-                from: f.clone(),
-                to: t.clone(),
+                from: f.to_string(),
+                to: t.to_string(),
             });
         }
     }
@@ -239,8 +243,8 @@ fn link_units(plan: &Plan, batch: usize) -> Vec<UnitOfWork> {
         for (f, t) in &l.remove {
             groups.entry(f).or_default().push(Op::Unlink {
                 relation: l.relation,
-                from: f.clone(),
-                to: t.clone(),
+                from: f.to_string(),
+                to: t.to_string(),
             });
         }
     }

@@ -9,6 +9,7 @@ use edugraph_store::{EntityKind, ListQuery, Relation, Scope, Store, StoreError};
 use serde_json::Value;
 
 use super::documents::SIS;
+use super::StoreId;
 
 /// Rows per listing page: large enough that a district takes few round trips, small
 /// enough that one page of documents stays a few megabytes.
@@ -42,7 +43,7 @@ pub(super) struct Existing {
     /// Lower-cased mail nicknames of every user and class.
     pub nicknames: HashSet<String>,
     /// Links whose two ends are synced entities, per relation.
-    pub links: HashMap<Relation, HashSet<(String, String)>>,
+    pub links: HashMap<Relation, HashSet<(StoreId, StoreId)>>,
 }
 
 impl Existing {
@@ -121,11 +122,11 @@ impl Existing {
         &self,
         store: &dyn Store,
         tenant: &str,
-    ) -> Result<HashMap<Relation, HashSet<(String, String)>>, StoreError> {
+    ) -> Result<HashMap<Relation, HashSet<(StoreId, StoreId)>>, StoreError> {
         let users = ids(&[&self.students, &self.teachers]);
         let classes = ids(&[&self.classes]);
         let schools = ids(&[&self.schools]);
-        let mut links: HashMap<Relation, HashSet<(String, String)>> = HashMap::new();
+        let mut links: HashMap<Relation, HashSet<(StoreId, StoreId)>> = HashMap::new();
         for relation in Relation::ALL {
             let (from, to) = match relation {
                 Relation::ClassMembers | Relation::ClassTeachers => (&classes, &users),
@@ -135,22 +136,24 @@ impl Existing {
                 Relation::DefaultGradingScheme => continue,
             };
             let set = links.entry(relation).or_default();
-            set.extend(
-                store
-                    .links(tenant, relation)
-                    .await?
-                    .into_iter()
-                    .filter(|(f, t)| from.contains(f.as_str()) && to.contains(t.as_str())),
-            );
+            // Each end is the id set's own shared copy: a district's links name each of
+            // its users and classes hundreds of thousands of times.
+            store
+                .each_link(tenant, relation, &mut |f, t| {
+                    if let (Some(f), Some(t)) = (from.get(f), to.get(t)) {
+                        set.insert((f.clone(), t.clone()));
+                    }
+                })
+                .await?;
         }
         Ok(links)
     }
 }
 
 /// The ids of the held entities of `maps`.
-fn ids<'a>(maps: &[&'a HashMap<String, Held>]) -> HashSet<&'a str> {
+fn ids(maps: &[&HashMap<String, Held>]) -> HashSet<StoreId> {
     maps.iter()
-        .flat_map(|m| m.values().map(|h| h.id.as_str()))
+        .flat_map(|m| m.values().map(|h| StoreId::from(h.id.as_str())))
         .collect()
 }
 

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use super::customize::Custom;
 use super::documents::{self, overlay, present};
 use super::existing::{text, Existing, Held};
-use super::{EntityChanges, LinkChanges, Plan, Skipped, SyncError, SyncOptions, Write};
+use super::{EntityChanges, LinkChanges, Plan, Skipped, StoreId, SyncError, SyncOptions, Write};
 use crate::roster::{new_document, MailNickname, UserPrincipalName};
 use crate::{Caller, Clock, SystemClock};
 
@@ -97,10 +97,10 @@ struct Builder<'a> {
     now: OffsetDateTime,
     /// External id → store id of every school, class, student and teacher the tenant
     /// will hold after the sync (matched or created, not retired).
-    school_ids: HashMap<String, String>,
-    class_ids: HashMap<String, String>,
-    student_ids: HashMap<String, String>,
-    teacher_ids: HashMap<String, String>,
+    school_ids: HashMap<String, StoreId>,
+    class_ids: HashMap<String, StoreId>,
+    student_ids: HashMap<String, StoreId>,
+    teacher_ids: HashMap<String, StoreId>,
     /// Store ids of synced entities the files no longer list (their links go), with
     /// their external ids.
     retired: HashMap<String, String>,
@@ -111,7 +111,7 @@ struct Builder<'a> {
 }
 
 /// A link as (from, to) store ids.
-type Pair = (String, String);
+type Pair = (StoreId, StoreId);
 
 /// What the files say about one relation.
 struct Wanted {
@@ -203,13 +203,14 @@ impl<'a> Builder<'a> {
         match (held, to_be_deleted(s.change.status)) {
             (Some(h), true) => self.retire(EntityKind::School, h),
             (Some(h), false) => {
-                self.school_ids.insert(s.sis_id.clone(), h.id.clone());
+                self.school_ids
+                    .insert(s.sis_id.clone(), h.id.as_str().into());
                 update(&mut self.schools, h, present(custom.apply(props, true)));
             }
             (None, true) => {}
             (None, false) => {
                 let (id, doc) = self.new_doc(EntityKind::School, custom.apply(props, false));
-                self.school_ids.insert(s.sis_id.clone(), id);
+                self.school_ids.insert(s.sis_id.clone(), id.into());
                 self.schools.creates.push(doc.to_string());
             }
         }
@@ -240,7 +241,8 @@ impl<'a> Builder<'a> {
             match (held.remove(&s.sis_id), to_be_deleted(s.change.status)) {
                 (Some(h), true) => self.retire(EntityKind::Class, h),
                 (Some(h), false) => {
-                    self.class_ids.insert(s.sis_id.clone(), h.id.clone());
+                    self.class_ids
+                        .insert(s.sis_id.clone(), h.id.as_str().into());
                     update(&mut self.classes, h, present(custom.apply(props, true)));
                 }
                 (None, true) => {}
@@ -250,7 +252,7 @@ impl<'a> Builder<'a> {
                     let mut props = custom.apply(props, false);
                     props.insert("mailNickname".into(), Value::String(nick));
                     let (id, doc) = self.new_doc(EntityKind::Class, props);
-                    self.class_ids.insert(s.sis_id.clone(), id);
+                    self.class_ids.insert(s.sis_id.clone(), id.into());
                     self.classes.creates.push(doc.to_string());
                 }
             }
@@ -284,7 +286,8 @@ impl<'a> Builder<'a> {
             match (held, to_be_deleted(p.change.status)) {
                 (Some(h), true) => self.retire(EntityKind::User, h),
                 (Some(h), false) => {
-                    self.user_ids(p.role).insert(p.sis_id.clone(), h.id.clone());
+                    self.user_ids(p.role)
+                        .insert(p.sis_id.clone(), h.id.as_str().into());
                     let props = documents::user(p, None, related);
                     let props = self.custom(p.role).apply(props, true);
                     update(&mut self.users, h, present(props));
@@ -305,7 +308,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn user_ids(&mut self, role: PersonRole) -> &mut HashMap<String, String> {
+    fn user_ids(&mut self, role: PersonRole) -> &mut HashMap<String, StoreId> {
         match role {
             PersonRole::Student => &mut self.student_ids,
             _ => &mut self.teacher_ids,
@@ -347,7 +350,7 @@ impl<'a> Builder<'a> {
         }
         let (id, doc) = self.new_doc(EntityKind::User, props);
         self.ex.upns.insert(upn.to_lowercase(), id.clone());
-        self.user_ids(p.role).insert(p.sis_id.clone(), id);
+        self.user_ids(p.role).insert(p.sis_id.clone(), id.into());
         self.users.creates.push(doc.to_string());
     }
 
@@ -409,7 +412,7 @@ impl<'a> Builder<'a> {
             if snapshot {
                 self.retire(kind, h);
             } else {
-                ids.insert(key, h.id);
+                ids.insert(key, h.id.into());
             }
         }
     }
@@ -437,7 +440,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The store id of a person, by the role the link names.
-    fn user(&self, role: PersonRole, id: &str) -> Option<&String> {
+    fn user(&self, role: PersonRole, id: &str) -> Option<&StoreId> {
         match role {
             PersonRole::Student => self.student_ids.get(id),
             PersonRole::Teacher => self.teacher_ids.get(id),
@@ -450,7 +453,7 @@ impl<'a> Builder<'a> {
         let r = self.roster;
         let mut want = Vec::new();
         let mut drop = HashSet::new();
-        let mut put = |from: Option<&String>, to: Option<&String>, gone: bool| {
+        let mut put = |from: Option<&StoreId>, to: Option<&StoreId>, gone: bool| {
             if let (Some(f), Some(t)) = (from, to) {
                 let pair = (f.clone(), t.clone());
                 if gone {
@@ -519,31 +522,28 @@ impl<'a> Builder<'a> {
         let held = self.ex.links.remove(&relation).unwrap_or_default();
         let Wanted {
             snapshot,
-            want,
+            mut want,
             drop,
         } = self.wanted(relation);
-        let retired = |(f, t): &(String, String)| {
-            self.retired.contains_key(f) || self.retired.contains_key(t)
-        };
-        let mut seen = HashSet::new();
-        let mut add = Vec::new();
-        let mut unchanged = 0;
-        for pair in want {
-            if retired(&pair) || drop.contains(&pair) || !seen.insert(pair.clone()) {
-                continue;
-            }
-            if held.contains(&pair) {
-                unchanged += 1;
-            } else {
-                add.push(pair);
-            }
-        }
-        let mut remove: Vec<(String, String)> = held
+        let retired =
+            |(f, t): &Pair| self.retired.contains_key(&**f) || self.retired.contains_key(&**t);
+        // Sorted and deduplicated in place rather than through a set of copies: a
+        // district's class members are 460,000 pairs of ids. The order is also the links
+        // table's key order, which a bulk load wants.
+        want.sort_unstable();
+        want.dedup();
+        let listed = |p: &Pair| want.binary_search(p).is_ok();
+        let mut remove: Vec<Pair> = held
             .iter()
-            .filter(|p| retired(p) || drop.contains(*p) || (snapshot && !seen.contains(*p)))
+            .filter(|p| retired(p) || drop.contains(*p) || (snapshot && !listed(p)))
             .cloned()
             .collect();
         remove.sort();
+        want.retain(|p| !retired(p) && !drop.contains(p));
+        let before = want.len();
+        want.retain(|p| !held.contains(p));
+        let unchanged = before - want.len();
+        let add = want;
         let samples = self.samples(&add, &remove);
         LinkChanges {
             relation,
@@ -557,8 +557,8 @@ impl<'a> Builder<'a> {
 
     /// A few links of the plan with external ids (store ids for entities only the store
     /// knows).
-    fn samples(&self, add: &[(String, String)], remove: &[(String, String)]) -> Vec<String> {
-        let label = |id: &String| -> String {
+    fn samples(&self, add: &[Pair], remove: &[Pair]) -> Vec<String> {
+        let label = |id: &StoreId| -> String {
             [
                 &self.school_ids,
                 &self.class_ids,
@@ -567,8 +567,8 @@ impl<'a> Builder<'a> {
             ]
             .iter()
             .find_map(|m| m.iter().find(|(_, v)| *v == id).map(|(k, _)| k.clone()))
-            .or_else(|| self.retired.get(id).cloned())
-            .unwrap_or_else(|| id.clone())
+            .or_else(|| self.retired.get(&**id).cloned())
+            .unwrap_or_else(|| id.to_string())
         };
         let added = add
             .iter()

@@ -433,7 +433,7 @@ async fn oneroster_tobedeleted_in_a_delta_file_touches_only_what_it_lists() {
         .links
         .iter()
         .flat_map(|l| &l.remove)
-        .all(|(_, to)| *to == id(&user)));
+        .all(|(_, to)| **to == *id(&user)));
 }
 
 #[tokio::test]

@@ -98,6 +98,7 @@ pub(super) fn read(
         let (mut keys, mut names) = (Keys::default(), Keys::default());
         let (rows, lost) = t.rows(diags, |r| user(r, v11, &mut keys, &mut names));
         dropped.persons(PersonRole::Other, lost, false);
+        roster.persons.reserve_exact(rows.len());
         for (p, memberships, links) in rows {
             roster.persons.push(p);
             roster.memberships.extend(memberships);

@@ -56,6 +56,11 @@ pub(crate) fn read(fs: &FileSet, diags: &mut Diagnostics) -> Roster {
         }
     }
     read_sections(fs, &mut roster, &mut dropped, diags);
+    // Each list is sized once for both of its files: grown (or copied) between them, it
+    // would briefly need its old and new buffers at once.
+    let people = expected_rows(fs, &["Student.csv", "Teacher.csv"]);
+    roster.persons.reserve_exact(people);
+    roster.memberships.reserve_exact(people);
     for (file, role) in [
         ("Student.csv", PersonRole::Student),
         ("Teacher.csv", PersonRole::Teacher),
@@ -70,14 +75,21 @@ pub(crate) fn read(fs: &FileSet, diags: &mut Diagnostics) -> Roster {
             continue;
         };
         let (mut ids, mut names) = (Keys::default(), Keys::default());
-        let (rows, lost) = t.rows(diags, |r| person(r, role, &mut ids, &mut names));
+        let lost = t.rows_into(
+            diags,
+            |r| person(r, role, &mut ids, &mut names),
+            |(p, m)| {
+                roster.persons.push(p);
+                roster.memberships.push(m);
+            },
+        );
         dropped.persons(role, lost, true);
-        for (p, m) in rows {
-            roster.persons.push(p);
-            roster.memberships.push(m);
-        }
     }
     note_shared_ids(&roster, diags);
+    roster.enrollments.reserve_exact(expected_rows(
+        fs,
+        &["StudentEnrollment.csv", "TeacherRoster.csv"],
+    ));
     for (file, role) in [
         ("StudentEnrollment.csv", EnrollmentRole::Student),
         ("TeacherRoster.csv", EnrollmentRole::Teacher),
@@ -86,12 +98,24 @@ pub(crate) fn read(fs: &FileSet, diags: &mut Diagnostics) -> Roster {
         let Some(t) = open_table(f, link_cols(), TableOpts::default(), diags) else {
             continue;
         };
-        let (rows, _) = t.rows(diags, |r| enrollment(r, role));
-        roster.enrollments.extend(rows);
+        t.rows_into(
+            diags,
+            |r| enrollment(r, role),
+            |e| roster.enrollments.push(e),
+        );
     }
     read_guardians(fs, &mut roster, &mut dropped, diags);
     resolve(&mut roster, &rules(), &mut dropped, diags);
     roster
+}
+
+/// Data rows the named files of the set can hold (see [`crate::table::data_rows`]).
+fn expected_rows(fs: &FileSet, files: &[&str]) -> usize {
+    files
+        .iter()
+        .filter_map(|f| fs.get(f))
+        .map(|f| crate::table::data_rows(&f.bytes))
+        .sum()
 }
 
 fn has_uk_header(f: &crate::source::SourceFile) -> bool {

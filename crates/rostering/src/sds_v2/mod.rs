@@ -168,6 +168,7 @@ pub(crate) fn read(fs: &FileSet, format: Format, diags: &mut Diagnostics) -> Ros
             Some((p, memberships))
         });
         dropped.persons(PersonRole::Other, lost, false);
+        roster.persons.reserve_exact(rows.len());
         for (p, m) in rows {
             roster.persons.push(p);
             roster.memberships.extend(m);

@@ -306,6 +306,24 @@ macro_rules! store_impl {
                     .await?)
             }
 
+            async fn each_link(
+                &self,
+                tenant: &str,
+                relation: $crate::Relation,
+                visit: &mut (dyn for<'a> FnMut(&'a str, &'a str) + Send),
+            ) -> $crate::Result<()> {
+                use futures::TryStreamExt;
+                let mut rows =
+                    sqlx::query_as::<_, (String, String)>($crate::common::LINKS_OF_RELATION)
+                        .bind(tenant)
+                        .bind(relation.name())
+                        .fetch(&self.pool);
+                while let Some((from, to)) = rows.try_next().await? {
+                    visit(&from, &to);
+                }
+                Ok(())
+            }
+
             async fn linked(
                 &self,
                 tenant: &str,

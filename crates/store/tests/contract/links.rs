@@ -208,8 +208,8 @@ pub async fn delete_cascades_links_and_secrets(s: &dyn Store, t: &str) {
     assert!(s.get(t, EntityKind::Class, "c2").await.unwrap().is_some());
 }
 
-/// `links` lists every link of one relation of one tenant, and nothing of another
-/// relation or tenant.
+/// `links` (and `each_link`) list every link of one relation of one tenant, and nothing
+/// of another relation or tenant.
 pub async fn links_of_a_relation(s: &dyn Store, t: &str) {
     roster(s, t).await;
     let sorted = |mut v: Vec<(String, String)>| {
@@ -238,4 +238,19 @@ pub async fn links_of_a_relation(s: &dyn Store, t: &str) {
         .await
         .unwrap()
         .is_empty());
+    // `each_link` visits the same pairs, once each, and nothing of another tenant.
+    let visited = |tenant: String| async move {
+        let mut seen = Vec::new();
+        s.each_link(&tenant, Relation::ClassMembers, &mut |f, to| {
+            seen.push((f.to_string(), to.to_string()))
+        })
+        .await
+        .unwrap();
+        sorted(seen)
+    };
+    assert_eq!(
+        visited(t.to_string()).await,
+        pairs(&[("c1", "u1"), ("c1", "u2"), ("c2", "u2")])
+    );
+    assert!(visited(other).await.is_empty());
 }
