@@ -12,6 +12,7 @@ use crate::conflict::other;
 use crate::{Doc, EntityKind, Op, Relation, Result, StoreError, UnitOfWork};
 use async_trait::async_trait;
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// A value bound to a write statement.
 #[derive(Debug, Clone, Copy)]
@@ -90,6 +91,10 @@ pub(crate) async fn apply(
     work: &UnitOfWork,
 ) -> Result<Vec<Doc>> {
     let mut docs = Vec::new();
+    // Classes whose roster this unit changed already: one change-log entry each, however
+    // many members and teachers it gains or loses (a sync's unit holds a class's whole
+    // new roster).
+    let mut rosters: HashSet<&str> = HashSet::new();
     for op in &work.ops {
         match op {
             Op::Create { kind, doc, parent } => {
@@ -100,8 +105,14 @@ pub(crate) async fn apply(
                 docs.push(put(tx, d, tenant, *kind, doc, Replace(*version)).await?)
             }
             Op::Delete { kind, id, version } => delete(tx, tenant, *kind, id, *version).await?,
-            Op::Link { relation, from, to } => link(tx, tenant, *relation, from, to).await?,
-            Op::Unlink { relation, from, to } => unlink(tx, tenant, *relation, from, to).await?,
+            Op::Link { relation, from, to } => {
+                link(tx, tenant, *relation, from, to).await?;
+                roster_changed(tx, tenant, *relation, from, &mut rosters).await?
+            }
+            Op::Unlink { relation, from, to } => {
+                unlink(tx, tenant, *relation, from, to).await?;
+                roster_changed(tx, tenant, *relation, from, &mut rosters).await?
+            }
             Op::SetPassword { user, hash } => {
                 let args = [Arg::Text(tenant), Arg::Text(user), Arg::Text(hash)];
                 tx.execute(common::PUT_PASSWORD, &args).await?;
@@ -338,7 +349,7 @@ async fn link(tx: &mut dyn Tx, tenant: &str, rel: Relation, from: &str, to: &str
     if tx.execute(common::INSERT_LINK, &args).await? == 0 {
         return Err(StoreError::Conflict("link".into()));
     }
-    roster_changed(tx, tenant, rel, from).await
+    Ok(())
 }
 
 async fn unlink(tx: &mut dyn Tx, tenant: &str, rel: Relation, from: &str, to: &str) -> Result<()> {
@@ -351,13 +362,21 @@ async fn unlink(tx: &mut dyn Tx, tenant: &str, rel: Relation, from: &str, to: &s
     if tx.execute(common::DELETE_LINK, &args).await? == 0 {
         return Err(StoreError::NotFound);
     }
-    roster_changed(tx, tenant, rel, from).await
+    Ok(())
 }
 
 /// The delta rule: a change of a class's members or teachers is a change of the class
-/// (its document and version stay as they are).
-async fn roster_changed(tx: &mut dyn Tx, tenant: &str, rel: Relation, from: &str) -> Result<()> {
-    if is_class_roster(rel) {
+/// (its document and version stay as they are). Recorded at the class's first roster
+/// change in the unit (`rosters` holds the classes already recorded), so that it comes
+/// before anything later in the unit, a deletion of the class among them.
+async fn roster_changed<'a>(
+    tx: &mut dyn Tx,
+    tenant: &str,
+    rel: Relation,
+    from: &'a str,
+    rosters: &mut HashSet<&'a str>,
+) -> Result<()> {
+    if is_class_roster(rel) && rosters.insert(from) {
         touch(tx, tenant, EntityKind::Class, from).await?;
     }
     Ok(())

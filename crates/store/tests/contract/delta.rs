@@ -1,7 +1,7 @@
 //! The change log behind `delta()`.
 
 use crate::support::{class, parse, user};
-use edugraph_store::{DeltaItem, EntityKind, Relation, Store};
+use edugraph_store::{DeltaItem, EntityKind, Op, Relation, Store, UnitOfWork};
 use serde_json::json;
 
 async fn delta(s: &dyn Store, t: &str, kind: EntityKind, after: i64) -> Vec<DeltaItem> {
@@ -219,4 +219,73 @@ pub async fn paging_through_changes(s: &dyn Store, t: &str) {
         seen.extend(page.into_iter().map(|i| i.id));
     }
     assert_eq!(seen, ["u0", "u2", "u3", "u4", "u5", "u6", "u1"]);
+}
+
+/// A unit of work that changes a class's roster several times records the class once,
+/// and a roster change before the class's deletion in the same unit leaves the deletion
+/// last.
+pub async fn one_unit_marks_a_class_once(s: &dyn Store, t: &str) {
+    for c in ["c1", "c2"] {
+        s.create(t, EntityKind::Class, &class(c, c, json!({})))
+            .await
+            .unwrap();
+    }
+    for u in ["a", "b"] {
+        s.create(
+            t,
+            EntityKind::User,
+            &user(u, &format!("{u}@x.edu"), json!({})),
+        )
+        .await
+        .unwrap();
+    }
+    s.add_link(t, Relation::ClassMembers, "c1", "b")
+        .await
+        .unwrap();
+    let link = |relation, from: &str, to: &str| Op::Link {
+        relation,
+        from: from.into(),
+        to: to.into(),
+    };
+    let mut unit = UnitOfWork::new();
+    unit.ops = vec![
+        link(Relation::ClassMembers, "c1", "a"),
+        link(Relation::ClassTeachers, "c1", "a"),
+        Op::Unlink {
+            relation: Relation::ClassMembers,
+            from: "c1".into(),
+            to: "b".into(),
+        },
+        link(Relation::ClassMembers, "c2", "a"),
+        link(Relation::ClassMembers, "c2", "b"),
+    ];
+    let mark = s.latest_seq(t).await.unwrap();
+    s.apply(t, &unit).await.unwrap();
+    assert_eq!(
+        s.latest_seq(t).await.unwrap() - mark,
+        2,
+        "one entry per class"
+    );
+    assert_eq!(
+        ids(&delta(s, t, EntityKind::Class, mark).await),
+        ["c1", "c2"]
+    );
+
+    let mut unit = UnitOfWork::new();
+    unit.ops = vec![
+        link(Relation::ClassTeachers, "c2", "b"),
+        Op::Delete {
+            kind: EntityKind::Class,
+            id: "c2".into(),
+            version: None,
+        },
+    ];
+    let mark = s.latest_seq(t).await.unwrap();
+    s.apply(t, &unit).await.unwrap();
+    let gone = delta(s, t, EntityKind::Class, mark).await;
+    assert_eq!(ids(&gone), ["c2"]);
+    assert!(
+        gone[0].doc.is_none(),
+        "the deletion is the class's last change"
+    );
 }

@@ -67,6 +67,7 @@ contract! {
     order::scoped_filters,
     delta::sequences_and_deletions,
     delta::membership_changes_mark_the_class,
+    delta::one_unit_marks_a_class_once,
     delta::paging_through_changes,
     bulk::bulk_load_then_query,
     bulk::bulk_load_is_all_or_nothing,
