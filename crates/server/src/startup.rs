@@ -247,7 +247,11 @@ pub async fn seed_demo_bounded(
     let mut batches = plan.batches().map(|batch| {
         entities += batch.entities.len();
         links += batch.links.len();
-        (batch.entities, batch.links)
+        let docs = batch.entities.into_iter();
+        (
+            docs.map(|(kind, doc)| (kind, doc.into())).collect(),
+            batch.links,
+        )
     });
     store
         .bulk_load_batches(&tenant, &mut batches)

@@ -4,8 +4,9 @@
 
 use crate::conflict::other;
 use crate::sql::dialect::Dialect;
-use crate::{EntityKind, Relation, Result};
+use crate::{BulkDoc, EntityKind, Relation, Result};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The `"id"` of a document the server built.
 pub(crate) fn doc_id(doc: &Value) -> Result<&str> {
@@ -178,16 +179,40 @@ pub(crate) fn changes_sql(doc_column: &str, in_parent: bool) -> String {
 }
 
 /// One entity of a bulk load, serialised: `(entity type, id, document text)`.
-pub(crate) type BulkRow<'a> = (&'static str, &'a str, String);
+pub(crate) type BulkRow<'a> = (&'static str, &'a str, Cow<'a, str>);
+
+/// A bulk load's document: its id, and its JSON text (serialised when it is a value).
+pub(crate) trait BulkEntity {
+    fn row(&self) -> Result<(&str, Cow<'_, str>)>;
+}
+
+impl BulkEntity for Value {
+    fn row(&self) -> Result<(&str, Cow<'_, str>)> {
+        let json = serde_json::to_string(self).map_err(|e| other(e.to_string()))?;
+        Ok((doc_id(self)?, Cow::Owned(json)))
+    }
+}
+
+impl BulkEntity for BulkDoc {
+    fn row(&self) -> Result<(&str, Cow<'_, str>)> {
+        match self {
+            BulkDoc::Parsed(doc) => doc.row(),
+            BulkDoc::Text { id, .. } if id.is_empty() => {
+                Err(other("entity document has no string \"id\""))
+            }
+            BulkDoc::Text { id, json } => Ok((id, Cow::Borrowed(json))),
+        }
+    }
+}
 
 /// Serialises a bulk load's entities, ordered by type and id: the order their changes are
 /// recorded in (as the set-wise pass that did this before recorded them).
-pub(crate) fn bulk_rows(entities: &[(EntityKind, Value)]) -> Result<Vec<BulkRow<'_>>> {
+pub(crate) fn bulk_rows<D: BulkEntity>(entities: &[(EntityKind, D)]) -> Result<Vec<BulkRow<'_>>> {
     let mut rows = entities
         .iter()
         .map(|(kind, doc)| {
-            let json = serde_json::to_string(doc).map_err(|e| other(e.to_string()))?;
-            Ok((kind.type_name(), doc_id(doc)?, json))
+            let (id, json) = doc.row()?;
+            Ok((kind.type_name(), id, json))
         })
         .collect::<Result<Vec<_>>>()?;
     rows.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
@@ -280,11 +305,28 @@ mod tests {
     }
 
     #[test]
+    fn text_documents_keep_their_text_and_need_an_id() {
+        use crate::BulkDoc;
+        let text = |id: &str| BulkDoc::Text {
+            id: id.into(),
+            json: format!(r#"{{"id":"{id}","x": 1}}"#),
+        };
+        let entities = vec![
+            (EntityKind::User, text("b")),
+            (EntityKind::User, BulkDoc::Parsed(json!({"id": "a"}))),
+        ];
+        let rows = bulk_rows(&entities).unwrap();
+        assert_eq!(rows[0].1, "a");
+        assert_eq!(rows[1].2, r#"{"id":"b","x": 1}"#, "text goes in unchanged");
+        assert!(bulk_rows(&[(EntityKind::User, text(""))]).is_err());
+    }
+
+    #[test]
     fn returned_seqs_line_up_with_the_chunk() {
         let chunk: Vec<BulkRow<'_>> = vec![
-            ("educationClass", "c", String::new()),
-            ("educationUser", "a", String::new()),
-            ("educationUser", "b", String::new()),
+            ("educationClass", "c", "".into()),
+            ("educationUser", "a", "".into()),
+            ("educationUser", "b", "".into()),
         ];
         let returned = |rows: &[(&str, &str, i64)]| {
             rows.iter()

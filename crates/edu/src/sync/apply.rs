@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use edugraph_store::{EntityKind, Op, Relation, Store, StoreError, UnitOfWork};
+use edugraph_store::{BulkDoc, EntityKind, Op, Relation, Store, StoreError, UnitOfWork};
 
 use super::{Plan, StoreId, SyncError};
 
@@ -163,7 +163,7 @@ pub async fn apply_paced(
         // 6 s in SQLite, whose page cache cannot hold the tree).
         links.sort_unstable_by(|a, b| (a.0.name(), a.1, a.2).cmp(&(b.0.name(), b.1, b.2)));
         let entity_batches = entities.chunks(BULK_ENTITIES).map(|chunk| {
-            let docs = chunk.iter().map(|(k, d)| (*k, parse(d))).collect();
+            let docs = chunk.iter().map(|(k, d)| (*k, bulk_doc(d))).collect();
             (docs, Vec::new())
         });
         let link_batches = links.chunks(BULK_LINKS).map(|chunk| {
@@ -260,6 +260,25 @@ fn link_units(plan: &Plan, batch: usize) -> Vec<UnitOfWork> {
         out.push(unit);
     }
     out
+}
+
+/// A planned document for a bulk load, as the text the planner wrote, with its id.
+fn bulk_doc(doc: &str) -> BulkDoc {
+    /// Only the id is read: the rest of the text goes to the store as it is.
+    #[derive(serde::Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    match serde_json::from_str::<Id>(doc) {
+        Ok(Id { id }) => BulkDoc::Text {
+            id: id.into_owned(),
+            json: doc.to_string(),
+        },
+        // Not reached for the planner's documents; a parsed value makes the store say
+        // what is wrong with it.
+        Err(_) => BulkDoc::Parsed(parse(doc)),
+    }
 }
 
 /// A planned document back to JSON (the planner wrote it: it parses).

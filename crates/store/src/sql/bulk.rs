@@ -73,7 +73,7 @@ macro_rules! bulk_impl {
                     row.push_bind(tenant)
                         .push_bind(*ty)
                         .push_bind(*id)
-                        .push_bind(json.as_str())
+                        .push_bind(json.as_ref())
                         .push_unseparated($doc_cast)
                         .push_bind(seq);
                 });

@@ -85,7 +85,7 @@ mod tests {
         (
             vec![(
                 EntityKind::User,
-                json!({"id": id, "userPrincipalName": upn, "mailNickname": id}),
+                json!({"id": id, "userPrincipalName": upn, "mailNickname": id}).into(),
             )],
             vec![(Relation::SchoolUsers, "s".to_string(), id)],
         )

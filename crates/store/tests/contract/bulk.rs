@@ -1,7 +1,9 @@
 //! Bulk loads.
 
-use crate::support::{all, class, ids, user};
-use edugraph_store::{BulkBatch, EntityKind, ListQuery, Relation, Scope, Store, StoreError};
+use crate::support::{all, class, ids, parse, user};
+use edugraph_store::{
+    BulkBatch, BulkDoc, EntityKind, ListQuery, Relation, Scope, Store, StoreError,
+};
 use serde_json::{json, Value};
 
 pub async fn bulk_load_then_query(s: &dyn Store, t: &str) {
@@ -140,22 +142,31 @@ pub async fn bulk_load_is_all_or_nothing(s: &dyn Store, t: &str) {
         .is_empty());
 }
 
-/// A school's worth of rows: a school, a class and `n` users linked to both.
+/// A school's worth of rows: a school, a class and `n` users linked to both. The users
+/// arrive as JSON text, the school and class parsed: a load takes both.
 fn school_batch(s: usize, n: usize) -> BulkBatch {
     let (school, class_id) = (format!("s{s}"), format!("c{s}"));
     let mut entities = vec![
         (
             EntityKind::School,
-            json!({"id": school, "displayName": "S"}),
+            json!({"id": school, "displayName": "S"}).into(),
         ),
-        (EntityKind::Class, class(&class_id, &class_id, json!({}))),
+        (
+            EntityKind::Class,
+            class(&class_id, &class_id, json!({})).into(),
+        ),
     ];
     let mut links = vec![(Relation::SchoolClasses, school.clone(), class_id.clone())];
     for i in 0..n {
         let id = format!("u{s}-{i:04}");
+        let doc = user(&id, &format!("{id}@x.edu"), json!({}));
+        let json = doc.to_string();
         entities.push((
             EntityKind::User,
-            user(&id, &format!("{id}@x.edu"), json!({})),
+            BulkDoc::Text {
+                id: id.clone(),
+                json,
+            },
         ));
         links.push((Relation::SchoolUsers, school.clone(), id.clone()));
         links.push((Relation::ClassMembers, class_id.clone(), id));
@@ -185,6 +196,23 @@ pub async fn bulk_load_batches_loads_every_batch(s: &dyn Store, t: &str) {
         .has_link(t, Relation::SchoolUsers, "s1", "u1-5999")
         .await
         .unwrap());
+    // A document given as text is stored as that text, found by its unique name.
+    let stored = s
+        .get(t, EntityKind::User, "u1-0005")
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = user("u1-0005", "u1-0005@x.edu", json!({}));
+    assert_eq!(parse(&stored.json), expected);
+    let taken = s
+        .create(
+            t,
+            EntityKind::User,
+            &user("other", "U1-0005@X.EDU", json!({})),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
     // One change per entity, with increasing sequence numbers.
     let upto = s.latest_seq(t).await.unwrap();
     let users = s
@@ -234,7 +262,7 @@ pub async fn bulk_load_batches_is_all_or_nothing(s: &dyn Store, t: &str) {
     let mut clash = school_batch(2, 10);
     clash.0.push((
         EntityKind::User,
-        user("late", "U0-0003@X.EDU", json!({"mailNickname": "late"})),
+        user("late", "U0-0003@X.EDU", json!({"mailNickname": "late"})).into(),
     ));
     let mut batches = vec![school_batch(0, 10), school_batch(1, 10), clash].into_iter();
     let err = s.bulk_load_batches(t, &mut batches).await.unwrap_err();
