@@ -8,6 +8,14 @@ use crate::source::SourceFile;
 use crate::table::{opt, req, TableOpts};
 use crate::Diagnostic;
 
+/// The files an SDS v1 set may hold, as the reader names them (the fuzz targets lay their
+/// inputs out by these lists, so they follow the readers).
+pub const SDS_V1_FILES: [&str; 8] = crate::sds_v1::FILES;
+
+/// The files an SDS v2.1 set may hold (the retired v2 reads the first, second, fourth and
+/// fifth).
+pub const SDS_V21_FILES: [&str; 10] = crate::sds_v2::V21_FILES;
+
 /// What [`read_table`] found.
 #[derive(Debug, Clone, Default)]
 pub struct TableRead {

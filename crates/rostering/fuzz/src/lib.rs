@@ -37,32 +37,12 @@ use edugraph_rostering::{
 /// Separates the files of one input in the set targets.
 pub const SEPARATOR: u8 = 0xFF;
 
-/// The parts of an `sds_v1` input, in order.
-pub const SDS_V1_FILES: [&str; 8] = [
-    "School.csv",
-    "Section.csv",
-    "Student.csv",
-    "Teacher.csv",
-    "StudentEnrollment.csv",
-    "TeacherRoster.csv",
-    "User.csv",
-    "Guardianrelationship.csv",
-];
+/// The parts of an `sds_v1` input, in order: the reader's own list.
+pub use edugraph_rostering::fuzzing::SDS_V1_FILES;
 
 /// The parts of an `sds_v21` input, in order (the retired v2 reads the first, second,
-/// fourth and fifth).
-pub const SDS_V21_FILES: [&str; 10] = [
-    "orgs.csv",
-    "users.csv",
-    "roles.csv",
-    "classes.csv",
-    "enrollments.csv",
-    "academicSessions.csv",
-    "courses.csv",
-    "demographics.csv",
-    "userFlags.csv",
-    "relationships.csv",
-];
+/// fourth and fifth): the reader's own list.
+pub use edugraph_rostering::fuzzing::SDS_V21_FILES;
 
 /// The parts of a `oneroster` input, in order (1.1 does not read `roles.csv`).
 pub const ONEROSTER_FILES: [&str; 9] = [
@@ -164,28 +144,14 @@ fn read_forced(files: &[(String, Vec<u8>)], format: Format) {
     check_parsed(files, &parsed);
 }
 
-/// Every file name any format reads (diagnostics about a missing file name it).
-const KNOWN_FILES: [&str; 19] = [
-    "manifest.csv",
-    "School.csv",
-    "Section.csv",
-    "Student.csv",
-    "Teacher.csv",
-    "StudentEnrollment.csv",
-    "TeacherRoster.csv",
-    "User.csv",
-    "Guardianrelationship.csv",
-    "orgs.csv",
-    "users.csv",
-    "roles.csv",
-    "classes.csv",
-    "enrollments.csv",
-    "academicSessions.csv",
-    "courses.csv",
-    "demographics.csv",
-    "userFlags.csv",
-    "relationships.csv",
-];
+/// Whether any format reads a file of this name (diagnostics about a missing file name
+/// it).
+fn known_file(name: &str) -> bool {
+    std::iter::once("manifest.csv")
+        .chain(SDS_V1_FILES)
+        .chain(SDS_V21_FILES)
+        .any(|k| k.eq_ignore_ascii_case(name))
+}
 
 /// The file name the reader keeps for an uploaded name (its last path component).
 fn base_name(name: &str) -> &str {
@@ -339,7 +305,7 @@ fn check_parsed(files: &[(String, Vec<u8>)], p: &Parsed) {
             Some(max) => assert!(d.line <= max, "diagnostic past the last line {max}: {d}"),
             None => {
                 assert!(
-                    KNOWN_FILES.iter().any(|k| k.eq_ignore_ascii_case(&d.file)),
+                    known_file(&d.file),
                     "diagnostic names a file neither in the set nor read by the format: {d}"
                 );
                 assert_eq!(d.line, 0, "diagnostic about an absent file has a line: {d}");

@@ -25,7 +25,7 @@ mod extras;
 use columns::*;
 use extras::read_user_extras;
 
-const V21_FILES: [&str; 10] = [
+pub(crate) const V21_FILES: [&str; 10] = [
     "orgs.csv",
     "users.csv",
     "roles.csv",
