@@ -10,11 +10,12 @@ mod common;
 mod identity_support;
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request};
+use cli_support::{free_port, serve_command, start_server};
 use common::*;
 use edugraph_server::auth::{mint, TokenRequest, TokenSubject};
 use edugraph_server::config::Config;
@@ -380,57 +381,6 @@ async fn the_recorded_issuer_is_minted_advertised_and_verified() {
             .as_deref(),
         Some("http://127.0.0.1:8080")
     );
-}
-
-/// `edugraph serve` on its own data folder and port, stopped when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `edugraph serve` on `dir` and `port`, in a clean environment, output discarded.
-fn serve_command(dir: &std::path::Path, port: u16) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_edugraph"));
-    cmd.args([
-        "serve",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--data-dir",
-    ])
-    .arg(dir)
-    .env_clear()
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    cmd
-}
-
-async fn start_server(dir: &std::path::Path, port: u16) -> Server {
-    let child = serve_command(dir, port)
-        .spawn()
-        .expect("start edugraph serve");
-    let server = Server(child);
-    let health = format!("http://127.0.0.1:{port}/_edugraph/health");
-    for _ in 0..600 {
-        if let Ok(resp) = reqwest::get(&health).await {
-            if resp.status().is_success() {
-                return server;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("edugraph serve did not become healthy on port {port}");
 }
 
 async fn get_users(base: &str, token: &str) -> (u16, Value) {

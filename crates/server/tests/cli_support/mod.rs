@@ -101,22 +101,28 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// `edugraph serve` on `dir` and `port`, in a clean environment, output discarded.
+pub fn serve_command(dir: &Path, port: u16) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_edugraph"));
+    cmd.args([
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+    ])
+    .arg(dir)
+    .env_clear()
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    cmd
+}
+
 /// Starts `edugraph serve` on `dir` at `port` and waits until it answers its health
 /// check; returns it with its base URL.
 pub async fn start_server(dir: &Path, port: u16) -> (Server, String) {
-    let child = Command::new(env!("CARGO_BIN_EXE_edugraph"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env_clear()
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+    let child = serve_command(dir, port)
         .spawn()
-        .unwrap();
+        .expect("start edugraph serve");
     let server = Server(child);
     let base = format!("http://127.0.0.1:{port}");
     for _ in 0..600 {
@@ -127,5 +133,5 @@ pub async fn start_server(dir: &Path, port: u16) -> (Server, String) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("edugraph serve did not become healthy");
+    panic!("edugraph serve did not become healthy on port {port}");
 }
