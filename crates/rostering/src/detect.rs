@@ -13,9 +13,15 @@ use crate::format::Format;
 use crate::source::FileSet;
 use crate::{sds_v1, ReadError};
 
+/// How much of a file detection looks at: a manifest is a few dozen short lines, a header
+/// one line. A file that cannot be read is detected as empty here and reported when it is
+/// read.
+const PEEK_BYTES: usize = 64 * 1024;
+
 pub(crate) fn detect(fs: &FileSet) -> Result<Format, ReadError> {
     if let Some(m) = fs.get("manifest.csv") {
-        let text = String::from_utf8_lossy(&m.bytes);
+        let head = m.head(PEEK_BYTES).unwrap_or_default();
+        let text = String::from_utf8_lossy(&head);
         let version = text.lines().find_map(|l| {
             let (k, v) = l.split_once(',')?;
             k.trim()
@@ -39,7 +45,7 @@ pub(crate) fn detect(fs: &FileSet) -> Result<Format, ReadError> {
         }
         let users_header = fs
             .get("users.csv")
-            .map(|u| first_line(&u.bytes))
+            .map(|u| first_line(&u.head(PEEK_BYTES).unwrap_or_default()))
             .unwrap_or_default();
         let oneroster_only = ["academicSessions.csv", "courses.csv", "demographics.csv"]
             .iter()

@@ -137,6 +137,7 @@ pub mod code {
     pub const NOT_UTF8: &str = "not-utf8";
     pub const UTF16: &str = "utf16";
     pub const FILE_TOO_LARGE: &str = "file-too-large";
+    pub const UNREADABLE_FILE: &str = "unreadable-file";
     pub const TOO_MANY_ROWS: &str = "too-many-rows";
     pub const SEMICOLON_DELIMITED: &str = "semicolon-delimited";
     pub const MISSING_FILE: &str = "missing-file";

@@ -1,7 +1,7 @@
 //! An in-memory entry point to the CSV table reader alone, for the `csv` fuzz target
 //! (`crates/rostering/fuzz`). Not part of the supported API: no format's rules run, only
 //! what every file of every format goes through first (decoding, header matching, the row
-//! loop and its shape checks). Whole file sets are read in memory with [`crate::read_files`].
+//! loop and its shape checks). Whole file sets are read from memory with [`crate::read_files`].
 
 use crate::diag::Diagnostics;
 use crate::source::SourceFile;
@@ -38,10 +38,7 @@ pub fn read_table(
     oneroster: bool,
 ) -> TableRead {
     let mut diags = Diagnostics::default();
-    let file = SourceFile {
-        name: name.to_string(),
-        bytes: bytes.to_vec(),
-    };
+    let file = SourceFile::memory(name, bytes);
     let names: Vec<&'static str> = required.iter().chain(optional).copied().collect();
     let cols = required
         .iter()

@@ -26,7 +26,6 @@ mod table;
 mod values;
 mod vocab;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use diag::{code, Diagnostic, Severity};
@@ -35,7 +34,7 @@ pub use generate::{generate, Size};
 pub use model::*;
 
 use diag::Diagnostics;
-use limits::{MAX_FILES, MAX_FILE_BYTES};
+use limits::MAX_FILES;
 use source::{FileSet, SourceFile};
 use table::{Col, Table, TableOpts};
 
@@ -115,7 +114,7 @@ impl Parsed {
 }
 
 /// Reads the `*.csv` files of `dir` (not its sub-folders). `format` forces a layout instead
-/// of detecting one.
+/// of detecting one. Files are streamed, never held whole.
 pub fn read_dir(dir: &Path, format: Option<Format>) -> Result<Parsed, ReadError> {
     let io = |source| ReadError::Io {
         path: dir.to_path_buf(),
@@ -132,22 +131,17 @@ pub fn read_dir(dir: &Path, format: Option<Format>) -> Result<Parsed, ReadError>
         if files.len() == MAX_FILES {
             return Err(ReadError::TooManyFiles(MAX_FILES + 1));
         }
-        let pio = |source| ReadError::Io {
-            path: path.clone(),
-            source,
-        };
-        // One byte past the limit is enough to report the file as too large.
-        let mut bytes = Vec::new();
-        std::fs::File::open(&path)
-            .map_err(pio)?
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(pio)?;
-        files.push((name, bytes));
+        let len = std::fs::metadata(&path)
+            .map_err(|source| ReadError::Io {
+                path: path.clone(),
+                source,
+            })?
+            .len();
+        files.push(SourceFile::disk(name, path, len));
     }
     // Directory order is not stable across systems; sorting keeps diagnostics reproducible.
-    files.sort();
-    read_files(&files, format)
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    read_set(files, format)
 }
 
 /// Reads uploaded files given as (file name, bytes).
@@ -158,14 +152,15 @@ pub fn read_files(
     if files.len() > MAX_FILES {
         return Err(ReadError::TooManyFiles(files.len()));
     }
-    let mut diags = Diagnostics::default();
     let sources = files
         .iter()
-        .map(|(n, b)| SourceFile {
-            name: base_name(n).to_string(),
-            bytes: b.clone(),
-        })
+        .map(|(n, b)| SourceFile::memory(base_name(n), b))
         .collect();
+    read_set(sources, format)
+}
+
+fn read_set(sources: Vec<SourceFile<'_>>, format: Option<Format>) -> Result<Parsed, ReadError> {
+    let mut diags = Diagnostics::default();
     let fs = FileSet::new(sources, &mut diags);
     let format = match format {
         Some(f) => f,
@@ -212,7 +207,7 @@ fn note_unknown_files(fs: &FileSet, known: &[&str], diags: &mut Diagnostics) {
 
 /// Decodes and opens one file as a table; `None` when it cannot be used (reported).
 pub(crate) fn open_table<'a>(
-    file: &'a SourceFile,
+    file: &SourceFile<'a>,
     cols: Vec<Col>,
     opts: TableOpts,
     diags: &mut Diagnostics,

@@ -2,7 +2,8 @@
 //! over bytes, rows or diagnostics has a ceiling that does not depend on trusting the input.
 
 /// Largest file read, in bytes. A 500,000-row OneRoster enrollments file is about 60 MB;
-/// 256 MiB leaves room for wide person files while keeping a whole set in memory affordable.
+/// 256 MiB leaves room for wide person files. Files in a folder are streamed, so this bounds
+/// the work of a file, not memory.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Data rows read per file; the rest of the file is ignored with one error. Classic SDS

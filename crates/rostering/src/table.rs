@@ -1,7 +1,8 @@
 //! One CSV file as a table of known columns: decoding checks, header matching, and the row
 //! loop with its shape checks. Format modules describe their columns and receive [`Row`]s.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
+use std::io::{BufRead, Read};
 use std::sync::Arc;
 
 use csv::StringRecord;
@@ -9,7 +10,7 @@ use csv::StringRecord;
 use crate::diag::{code, Diagnostics};
 use crate::limits::{MAX_FIELD_BYTES, MAX_FILE_BYTES, MAX_ROWS_PER_FILE};
 use crate::row::Row;
-use crate::source::SourceFile;
+use crate::source::{Scan, SourceFile};
 
 /// A known column: its canonical header, other accepted spellings, and what must be there.
 #[derive(Debug, Clone)]
@@ -82,19 +83,24 @@ pub(crate) struct TableState {
 
 pub(crate) struct Table<'a> {
     state: TableState,
-    text: &'a str,
+    /// The rows after the header, streamed.
+    reader: csv::Reader<Breaks<Box<dyn BufRead + 'a>>>,
+    /// Data rows the file can hold at most (see [`data_rows`]): lists are sized by it.
+    rows_hint: usize,
     /// Header width after dropping trailing empty header cells, and before.
     width: usize,
     raw_width: usize,
-    body_start: u64,
 }
 
-/// Checks encoding, size and header; `None` when the file cannot be read at all (already
-/// reported). `text` must outlive the table, so decoding is split from header matching.
-pub(crate) fn decode<'a>(file: &'a SourceFile, diags: &mut Diagnostics) -> Option<&'a str> {
+/// Checks size, encoding and readability in one pass over the file, then opens its text
+/// for the row loop (a second pass: a file that is not UTF-8 is ignored whole, so that is
+/// known before any row is used). `None` when the file cannot be used (already reported).
+pub(crate) fn decode<'a>(
+    file: &SourceFile<'a>,
+    diags: &mut Diagnostics,
+) -> Option<(Box<dyn BufRead + 'a>, usize)> {
     let name = &file.name;
-    let bytes = &file.bytes[..];
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if file.len() > MAX_FILE_BYTES {
         diags.error(
             name,
             0,
@@ -102,12 +108,19 @@ pub(crate) fn decode<'a>(file: &'a SourceFile, diags: &mut Diagnostics) -> Optio
             code::FILE_TOO_LARGE,
             format!(
                 "file is {} bytes; the limit is {MAX_FILE_BYTES}",
-                bytes.len()
+                file.len()
             ),
         );
         return None;
     }
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    let head = match file.head(2) {
+        Ok(head) => head,
+        Err(e) => {
+            file.unreadable(&format!("cannot read the file: {e}"), diags);
+            return None;
+        }
+    };
+    if head == [0xFF, 0xFE] || head == [0xFE, 0xFF] {
         diags.error(
             name,
             1,
@@ -117,22 +130,27 @@ pub(crate) fn decode<'a>(file: &'a SourceFile, diags: &mut Diagnostics) -> Optio
         );
         return None;
     }
-    // A UTF-8 BOM is tolerated and ignored, as Excel's "CSV UTF-8" writes one.
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Some(text),
+    let scan = match file.scan() {
+        Ok(scan) => scan,
+        Err(why) => {
+            file.unreadable(&why, diags);
+            return None;
+        }
+    };
+    if let Some((line, byte)) = scan.not_utf8 {
+        diags.error(
+            name,
+            line,
+            None,
+            code::NOT_UTF8,
+            format!("line {line} is not valid UTF-8 (byte {byte}); the file is ignored: save it as CSV UTF-8"),
+        );
+        return None;
+    }
+    match file.open_text() {
+        Ok(text) => Some((text, data_rows(scan))),
         Err(e) => {
-            let line = 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            diags.error(
-                name,
-                line,
-                None,
-                code::NOT_UTF8,
-                format!("line {line} is not valid UTF-8 (byte {}); the file is ignored: save it as CSV UTF-8", e.valid_up_to() + 1),
-            );
+            file.unreadable(&format!("cannot read the file: {e}"), diags);
             None
         }
     }
@@ -143,12 +161,15 @@ impl<'a> Table<'a> {
     /// a required column missing, semicolons instead of commas).
     pub(crate) fn open(
         name: &str,
-        text: &'a str,
+        (text, rows_hint): (Box<dyn BufRead + 'a>, usize),
         cols: Vec<Col>,
         opts: TableOpts,
         diags: &mut Diagnostics,
     ) -> Option<Table<'a>> {
-        let mut reader = reader(text);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Breaks::new(text));
         let mut header = StringRecord::new();
         if !matches!(reader.read_record(&mut header), Ok(true)) {
             diags.error(
@@ -160,7 +181,6 @@ impl<'a> Table<'a> {
             );
             return None;
         }
-        let body_start = reader.position().byte();
         if header.len() == 1 && header[0].contains(';') {
             diags.error(
                 name,
@@ -280,10 +300,10 @@ impl<'a> Table<'a> {
         };
         Some(Table {
             state,
-            text,
+            reader,
+            rows_hint,
             width,
             raw_width,
-            body_start,
         })
     }
 
@@ -295,7 +315,7 @@ impl<'a> Table<'a> {
         diags: &mut Diagnostics,
         f: impl FnMut(&mut Row<'_>) -> Option<T>,
     ) -> (Vec<T>, Vec<String>) {
-        let mut out = Vec::with_capacity(data_rows(self.text.as_bytes()));
+        let mut out = Vec::with_capacity(self.rows_hint);
         let dropped = self.rows_into(diags, f, |v| out.push(v));
         (out, dropped)
     }
@@ -310,18 +330,16 @@ impl<'a> Table<'a> {
         mut keep: impl FnMut(T),
     ) -> Vec<String> {
         let file = self.state.file.clone();
-        let text = self.text;
-        let mut reader = reader(text.get(self.body_start as usize..).unwrap_or_default());
         let mut rec = StringRecord::new();
         let mut dropped = Vec::new();
-        let mut lines = LineCounter::new(text, self.body_start as usize);
         let mut count = 0u64;
         loop {
-            match reader.read_record(&mut rec) {
+            match self.reader.read_record(&mut rec) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
-                    // Unreachable for valid UTF-8 in memory; reported rather than trusted.
+                    // The file was checked before the loop: only a file changed or
+                    // removed since then gets here (what it held so far stays read).
                     diags.error(
                         &file,
                         0,
@@ -332,8 +350,8 @@ impl<'a> Table<'a> {
                     break;
                 }
             }
-            let start = self.body_start as usize + rec.position().map_or(0, |p| p.byte() as usize);
-            let line = lines.line_at(start);
+            let start = rec.position().map_or(0, |p| p.byte());
+            let line = self.reader.get_mut().line_at(start);
             count += 1;
             if count > MAX_ROWS_PER_FILE {
                 diags.error(&file, line, None, code::TOO_MANY_ROWS, format!("more than {MAX_ROWS_PER_FILE} data rows; this row and the rest are ignored"));
@@ -424,70 +442,125 @@ impl<'a> Table<'a> {
 /// within the row limit. Lists are sized by it once: grown by doubling, a district's
 /// 460,000 enrollments briefly needed their old and new buffers at once (140 MB), which
 /// set the reader's peak memory.
-pub(crate) fn data_rows(bytes: &[u8]) -> usize {
-    let lines = bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| l.iter().any(|&b| b != b'\r'))
-        .count();
-    lines.saturating_sub(1).min(MAX_ROWS_PER_FILE as usize)
+pub(crate) fn data_rows(scan: Scan) -> usize {
+    scan.non_blank_lines
+        .saturating_sub(1)
+        .min(MAX_ROWS_PER_FILE) as usize
 }
 
-fn reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-}
-
-/// Turns record byte offsets into 1-based line numbers in one pass. The csv reader reports
-/// a record's offset before the blank lines it skipped, so those are stepped over first.
-struct LineCounter<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// The text under the csv reader, remembering where the line breaks are in what the reader
+/// has taken, until the row loop has passed them: record offsets become line numbers
+/// without keeping the text (what is remembered spans the reader's buffer and one record).
+pub(crate) struct Breaks<R> {
+    inner: R,
+    /// Offset of the next byte handed to the reader.
+    at: u64,
+    /// Offsets of `\r` and `\n` bytes not yet passed, and whether each is a `\n`.
+    marks: VecDeque<(u64, bool)>,
+    /// 1-based line of the last record asked about.
     line: u64,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str, from: usize) -> Self {
-        let line = 1 + text.as_bytes()[..from]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        LineCounter {
-            bytes: text.as_bytes(),
-            at: from,
-            line,
+impl<R> Breaks<R> {
+    fn new(inner: R) -> Self {
+        Breaks {
+            inner,
+            at: 0,
+            marks: VecDeque::new(),
+            line: 1,
         }
     }
 
-    fn line_at(&mut self, offset: usize) -> u64 {
-        let mut start = offset.min(self.bytes.len());
-        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
-            start += 1;
+    /// The line a record starting at `offset` starts on. Offsets only grow. The csv reader
+    /// reports a record's offset before the blank lines it skipped, so those are stepped
+    /// over first.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while let Some(&(at, lf)) = self.marks.front() {
+            if at >= offset {
+                break;
+            }
+            self.line += u64::from(lf);
+            self.marks.pop_front();
         }
-        if start > self.at {
-            self.line += self.bytes[self.at..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            self.at = start;
+        let mut start = offset;
+        while let Some(&(at, lf)) = self.marks.front() {
+            if at != start {
+                break;
+            }
+            self.line += u64::from(lf);
+            self.marks.pop_front();
+            start += 1;
         }
         self.line
     }
 }
 
+impl<R: Read> Read for Breaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                self.marks.push_back((self.at + i as u64, b == b'\n'));
+            }
+        }
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::data_rows;
+    use super::{data_rows, decode, Breaks};
+    use crate::diag::{code, Diagnostics};
+    use crate::source::{Scan, SourceFile};
+    use std::io::Read;
 
     #[test]
-    fn data_rows_counts_non_blank_lines_after_the_header() {
-        assert_eq!(data_rows(b""), 0);
-        assert_eq!(data_rows(b"SIS ID,Name\n"), 0);
-        assert_eq!(data_rows(b"SIS ID,Name\r\na,1\r\nb,2"), 2);
-        // Blank lines (the csv reader skips them) are not rows.
-        assert_eq!(data_rows(b"SIS ID,Name\n\na,1\n\r\n\nb,2\n\n"), 2);
-        // A quoted value over two lines counts twice: an upper bound, never too few.
-        assert_eq!(data_rows(b"SIS ID,Name\na,\"x\ny\"\n"), 2);
+    fn a_file_gone_before_it_is_read_is_reported_and_ignored() {
+        let missing = std::env::temp_dir().join("edugraph-rostering-no-such-dir/Student.csv");
+        let file = SourceFile::disk("Student.csv".into(), missing, 120);
+        let mut diags = Diagnostics::default();
+        assert!(decode(&file, &mut diags).is_none());
+        let (list, _) = diags.finish();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0].code, code::UNREADABLE_FILE);
+        assert_eq!((list[0].file.as_str(), list[0].line), ("Student.csv", 0));
+    }
+
+    #[test]
+    fn data_rows_are_the_non_blank_lines_after_the_header() {
+        let rows = |lines| {
+            data_rows(Scan {
+                non_blank_lines: lines,
+                not_utf8: None,
+            })
+        };
+        assert_eq!(rows(0), 0);
+        assert_eq!(rows(1), 0);
+        assert_eq!(rows(3), 2);
+        assert_eq!(rows(10_000_000), 500_000, "capped at the row limit");
+    }
+
+    #[test]
+    fn breaks_turn_record_offsets_into_lines() {
+        let text = b"h1,h2\r\na,1\r\n\r\n\nb,\"x\ny\"\nc,3";
+        let mut r = Breaks::new(&text[..]);
+        let mut all = Vec::new();
+        // Read in small pieces, as a buffered reader would, before asking.
+        let mut piece = [0u8; 4];
+        loop {
+            let n = r.read(&mut piece).unwrap();
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&piece[..n]);
+        }
+        assert_eq!(all, text);
+        // Header at 0; `a` at 7; `b` reported at 12 (before the blank lines it skipped);
+        // `c` after a quoted line break.
+        assert_eq!(r.line_at(0), 1);
+        assert_eq!(r.line_at(7), 2);
+        assert_eq!(r.line_at(12), 5);
+        assert_eq!(r.line_at(23), 7);
     }
 }

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{count, dump, errors, find, read, v1_set, with};
-use edugraph_rostering::{read_files, Format, PersonRole, ReadError, Severity};
+use common::{count, dump, errors, find, read, temp_dir, v1_set, with};
+use edugraph_rostering::{read_dir, read_files, Format, PersonRole, ReadError, Severity};
 use time::macros::date;
 
 /// No errors and no warnings (the baseline set's shared id 7 is a note).
@@ -501,4 +501,63 @@ fn unreadable_folder_is_a_read_error() {
         edugraph_rostering::read_dir(&missing, None),
         Err(ReadError::Io { .. })
     ));
+}
+
+/// Files read from a folder are streamed through buffers far smaller than these files:
+/// line numbers of rows deep in a file (after blank lines and quoted line breaks, across
+/// buffer ends), a byte order mark, and a bad byte past the first buffer come out exactly as
+/// for the same bytes in memory, and as counted by hand.
+#[test]
+fn folder_files_stream_with_the_lines_of_the_bytes() {
+    // 20,000 students (about 500 KB): row 15,000 repeats the SIS ID of row 5.
+    let mut students = b"\xEF\xBB\xBFSIS ID,School SIS ID,Username,First Name\r\n".to_vec();
+    for i in 0..20_000u32 {
+        let id = if i == 15_000 { 5 } else { i };
+        students.extend(format!("s{id},1,u{i},\"Ann\"\r\n").bytes());
+        if i == 10 {
+            // One blank line, then a name over two lines (dropped: line break in a value).
+            students.extend(b"\r\ns-x,1,ux,\"An\nn\"\r\n");
+        }
+    }
+    // A teacher file with a byte that is not UTF-8 on line 8,001 (past 64 KiB).
+    let mut teachers = b"SIS ID,School SIS ID,Username\n".to_vec();
+    for i in 0..10_000u32 {
+        let user = if i == 7_999 {
+            b"Jos\xE9".to_vec()
+        } else {
+            format!("t{i}").into_bytes()
+        };
+        teachers.extend(format!("t{i},1,").bytes());
+        teachers.extend(user);
+        teachers.push(b'\n');
+    }
+    let set: Vec<(String, Vec<u8>)> = v1_set()
+        .into_iter()
+        .map(|(name, bytes)| match name {
+            "Student.csv" => (name.to_string(), students.clone()),
+            "Teacher.csv" => (name.to_string(), teachers.clone()),
+            _ => (name.to_string(), bytes),
+        })
+        .collect();
+    let dir = temp_dir("streamed");
+    for (name, bytes) in &set {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let from_disk = read_dir(&dir, None).unwrap();
+    let in_memory = read_files(&set, None).unwrap();
+    assert_eq!(dump(&from_disk), dump(&in_memory));
+    assert_eq!(from_disk.roster, in_memory.roster);
+
+    find(&from_disk, "Student.csv", 14, "line-break-in-value");
+    // Header, 11 rows, a blank line, a row over two lines, then row 12 onwards.
+    let d = find(&from_disk, "Student.csv", 15_000 + 5, "duplicate-id");
+    assert_eq!(d.column.as_deref(), Some("SIS ID"));
+    let d = find(&from_disk, "Teacher.csv", 8_001, "not-utf8");
+    assert!(d.message.contains("line 8001"), "{}", d.message);
+    assert_eq!(from_disk.summary().students, 20_000 - 1);
+    assert_eq!(
+        from_disk.summary().teachers,
+        0,
+        "a file that is not UTF-8 is not used"
+    );
 }

@@ -155,7 +155,7 @@ pub(crate) fn read(fs: &FileSet, format: Format, diags: &mut Diagnostics) -> Ros
 }
 
 pub(crate) struct Ctx<'a> {
-    fs: &'a FileSet,
+    fs: &'a FileSet<'a>,
     modes: &'a std::collections::BTreeMap<String, FileMode>,
 }
 
