@@ -307,6 +307,11 @@ impl<'a> Table<'a> {
         })
     }
 
+    /// Data rows the file can hold at most: a reader sizes its lists by it.
+    pub(crate) fn rows_hint(&self) -> usize {
+        self.rows_hint
+    }
+
     /// Runs `f` on each well-shaped data row and keeps what it returns, unless the row
     /// reported an error. Also returns the keys of rows dropped for errors (rows that named
     /// one with [`Row::set_key`]), so references to them can say why they fail.

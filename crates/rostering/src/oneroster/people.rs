@@ -96,14 +96,18 @@ pub(super) fn read(
     let v11 = format == Format::OneRoster11;
     if let Some(t) = ctx.open("users", user_cols(v11), diags) {
         let (mut keys, mut names) = (Keys::default(), Keys::default());
-        let (rows, lost) = t.rows(diags, |r| user(r, v11, &mut keys, &mut names));
+        // Filed straight into the roster: no list of whole rows in between.
+        roster.persons.reserve_exact(t.rows_hint());
+        let lost = t.rows_into(
+            diags,
+            |r| user(r, v11, &mut keys, &mut names),
+            |(p, memberships, links)| {
+                roster.persons.push(p);
+                roster.memberships.extend(memberships);
+                roster.relationships.extend(links);
+            },
+        );
         dropped.persons(PersonRole::Other, lost, false);
-        roster.persons.reserve_exact(rows.len());
-        for (p, memberships, links) in rows {
-            roster.persons.push(p);
-            roster.memberships.extend(memberships);
-            roster.relationships.extend(links);
-        }
     }
     if v11 {
         return;

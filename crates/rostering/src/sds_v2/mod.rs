@@ -119,7 +119,9 @@ pub(crate) fn read(fs: &FileSet, format: Format, diags: &mut Diagnostics) -> Ros
         .and_then(|f| open_table(f, user_cols(legacy), opts, diags))
     {
         let (mut keys, mut names) = (Keys::default(), Keys::default());
-        let (rows, lost) = t.rows(diags, |r| {
+        // Filed straight into the roster: no list of whole rows in between.
+        roster.persons.reserve_exact(t.rows_hint());
+        let person = |r: &mut Row<'_>| {
             let id = r.req_id("sourcedId");
             r.set_key(&id);
             let username = r.req_text("username");
@@ -166,13 +168,12 @@ pub(crate) fn read(fs: &FileSet, format: Format, diags: &mut Diagnostics) -> Ros
                 p.number = r.text("userNumber");
             }
             Some((p, memberships))
-        });
-        dropped.persons(PersonRole::Other, lost, false);
-        roster.persons.reserve_exact(rows.len());
-        for (p, m) in rows {
+        };
+        let lost = t.rows_into(diags, person, |(p, m)| {
             roster.persons.push(p);
             roster.memberships.extend(m);
-        }
+        });
+        dropped.persons(PersonRole::Other, lost, false);
     }
 
     if let Some(t) = fs
