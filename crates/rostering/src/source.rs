@@ -120,9 +120,9 @@ impl<'a> SourceFile<'a> {
     }
 }
 
-/// Reads `r` to its end in chunks: counts non-blank lines (a line is non-blank when it holds
-/// a byte other than `\r`) and finds the first byte that is not UTF-8, carrying a sequence
-/// cut by a chunk's end over to the next chunk.
+/// Reads `r` to its end in chunks: counts non-blank lines (lines end at `\n`, `\r\n` or a
+/// lone `\r`, as the csv reader ends records) and finds the first byte that is not UTF-8,
+/// carrying a sequence cut by a chunk's end over to the next chunk.
 fn scan(mut r: impl Read) -> io::Result<Scan> {
     let mut buf = vec![0u8; READ_BUFFER];
     // Bytes carried at the start of `buf`: an incomplete UTF-8 sequence.
@@ -132,6 +132,8 @@ fn scan(mut r: impl Read) -> io::Result<Scan> {
     let mut breaks = 0u64;
     let mut non_blank = 0u64;
     let mut line_has_text = false;
+    // The last byte read was `\r`: a `\n` now belongs to the same line end.
+    let mut after_cr = false;
     loop {
         let n = match r.read(&mut buf[kept..]) {
             Ok(n) => n,
@@ -147,15 +149,20 @@ fn scan(mut r: impl Read) -> io::Result<Scan> {
             Err(e) => (e.valid_up_to(), true),
         };
         for &b in &buf[..valid] {
-            match b {
-                b'\n' => {
-                    breaks += 1;
-                    non_blank += u64::from(line_has_text);
-                    line_has_text = false;
+            let ends = match b {
+                b'\r' => true,
+                b'\n' => !after_cr,
+                _ => {
+                    line_has_text = true;
+                    false
                 }
-                b'\r' => {}
-                _ => line_has_text = true,
+            };
+            if ends {
+                breaks += 1;
+                non_blank += u64::from(line_has_text);
+                line_has_text = false;
             }
+            after_cr = b == b'\r';
         }
         if bad {
             return Ok(Scan {
@@ -242,8 +249,10 @@ mod tests {
             assert_eq!(lines(b""), 0);
             assert_eq!(lines(b"SIS ID,Name\n"), 1);
             assert_eq!(lines(b"SIS ID,Name\r\na,1\r\nb,2"), 3);
-            // Blank lines, CR-only ones included, are not counted.
+            // Blank lines are not counted.
             assert_eq!(lines(b"SIS ID,Name\n\na,1\n\r\n\nb,2\n\n"), 3);
+            // Lines ended by a lone `\r` count as lines.
+            assert_eq!(lines(b"SIS ID,Name\ra,1\r\rb,2\r"), 3);
             assert_eq!(scan_in("é,€\n😀\n".as_bytes(), chunk).not_utf8, None);
         }
     }
@@ -258,6 +267,7 @@ mod tests {
             // A valid sequence split across reads is not an error.
             assert_eq!(bad("a\n€€€€".as_bytes()), None);
             assert_eq!(bad(b"\xFFa"), Some((1, 1)));
+            assert_eq!(bad(b"a\rb\r\nc\r\xFF"), Some((4, 8)));
         }
     }
 }

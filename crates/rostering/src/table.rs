@@ -480,23 +480,25 @@ impl<R> Breaks<R> {
     /// reports a record's offset before the blank lines it skipped, so those are stepped
     /// over first.
     fn line_at(&mut self, offset: u64) -> u64 {
-        while let Some(&(at, lf)) = self.marks.front() {
-            if at >= offset {
-                break;
-            }
-            self.line += u64::from(lf);
-            self.marks.pop_front();
+        while self.marks.front().is_some_and(|&(at, _)| at < offset) {
+            self.pass();
         }
         let mut start = offset;
-        while let Some(&(at, lf)) = self.marks.front() {
-            if at != start {
-                break;
-            }
-            self.line += u64::from(lf);
-            self.marks.pop_front();
+        while self.marks.front().is_some_and(|&(at, _)| at == start) {
+            self.pass();
             start += 1;
         }
         self.line
+    }
+
+    /// Steps over the first mark. A line ends at `\n`, or at a `\r` not followed by one
+    /// (files saved as "CSV (Macintosh)" end lines with `\r` alone). The byte after a
+    /// passed mark has always been read: the csv reader has parsed the record it precedes.
+    fn pass(&mut self) {
+        if let Some((at, lf)) = self.marks.pop_front() {
+            let ends = lf || self.marks.front() != Some(&(at + 1, true));
+            self.line += u64::from(ends);
+        }
     }
 }
 
@@ -567,5 +569,14 @@ mod tests {
         assert_eq!(r.line_at(7), 2);
         assert_eq!(r.line_at(12), 5);
         assert_eq!(r.line_at(23), 7);
+
+        // Lines ended by `\r` alone, and one `\r` before a `\r\n`: two line ends.
+        let text = b"h\ra,1\r\r\nb,2\rc,3";
+        let mut r = Breaks::new(&text[..]);
+        std::io::copy(&mut r, &mut std::io::sink()).unwrap();
+        assert_eq!(r.line_at(0), 1);
+        assert_eq!(r.line_at(2), 2);
+        assert_eq!(r.line_at(6), 4);
+        assert_eq!(r.line_at(12), 5);
     }
 }

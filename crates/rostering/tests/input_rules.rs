@@ -68,6 +68,24 @@ fn crlf_and_blank_lines_keep_line_numbers() {
 }
 
 #[test]
+fn lone_cr_line_ends_keep_line_numbers() {
+    // Excel for Mac's "CSV (Macintosh)" ends lines with a CR alone; the duplicate is on
+    // physical line 5 (after a blank line), and a bad byte on line 3 is named so.
+    let p = v1_with(
+        "Student.csv",
+        b"SIS ID,School SIS ID,Username\r7,1,ann\r\r8,1,bob\r8,1,bo2\r",
+    );
+    let d = find(&p, "Student.csv", 5, "duplicate-id");
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(p.summary().students, 2);
+    let p = v1_with(
+        "Student.csv",
+        b"SIS ID,School SIS ID,Username\r7,1,ann\r8,1,Jos\xE9\r",
+    );
+    find(&p, "Student.csv", 3, "not-utf8");
+}
+
+#[test]
 fn quoted_values_with_doubled_quotes_and_commas() {
     let p = v1_with(
         "School.csv",
@@ -422,6 +440,35 @@ fn oneroster_rules() {
         Severity::Error
     );
     assert_eq!(p.summary().teachers, 1);
+}
+
+#[test]
+fn manifest_diagnostics_name_the_files_as_uploaded() {
+    let manifest: &[u8] = b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,delta\nfile.classes,bogus\n";
+    let p = read(
+        &[
+            ("Manifest.CSV", manifest),
+            (
+                "orgs.csv",
+                b"sourcedId,status,dateLastModified,name,type\no1,,,North,school\n",
+            ),
+            (
+                "Courses.Csv",
+                b"sourcedId,status,dateLastModified,title,orgSourcedId\nk1,,,Math,o1\n",
+            ),
+        ],
+        None,
+    );
+    find(&p, "Manifest.CSV", 4, "manifest-file-missing");
+    find(&p, "Manifest.CSV", 5, "manifest-mode-invalid");
+    find(&p, "Courses.Csv", 0, "manifest-file-undeclared");
+    assert!(
+        p.diagnostics
+            .iter()
+            .all(|d| d.file != "manifest.csv" && d.file != "courses.csv"),
+        "{}",
+        dump(&p)
+    );
 }
 
 #[test]

@@ -66,6 +66,8 @@ pub(crate) fn read(
 ) -> BTreeMap<String, FileMode> {
     let mut declared: BTreeMap<String, (Option<FileMode>, u64)> = BTreeMap::new();
     const M: &str = "manifest.csv";
+    // Diagnostics name files as uploaded (`Manifest.CSV` stays so).
+    let manifest = fs.get(M).map_or(M, |f| f.name.as_str());
     match fs.get(M) {
         None => diags.error(
             M,
@@ -98,7 +100,7 @@ pub(crate) fn read(
                             "bulk" => Some(FileMode::Bulk),
                             "delta" => Some(FileMode::Delta),
                             _ => {
-                                diags.warn(M, line, Some("value"), code::MANIFEST_MODE_INVALID, format!("mode \"{value}\" of {key} is not absent, bulk or delta; the files present decide"));
+                                diags.warn(manifest, line, Some("value"), code::MANIFEST_MODE_INVALID, format!("mode \"{value}\" of {key} is not absent, bulk or delta; the files present decide"));
                                 None
                             }
                         };
@@ -113,14 +115,14 @@ pub(crate) fn read(
                 match version {
                     Some((v, _)) if v == want => {}
                     Some((v, line)) => diags.warn(
-                        M,
+                        manifest,
                         line,
                         Some("value"),
                         code::MANIFEST_INVALID,
                         format!("oneroster.version is \"{v}\"; the set is read as {want}"),
                     ),
                     None => diags.warn(
-                        M,
+                        manifest,
                         0,
                         None,
                         code::MANIFEST_INVALID,
@@ -145,7 +147,7 @@ pub(crate) fn read(
             }
             (Some(FileMode::Bulk | FileMode::Delta), false) => {
                 diags.error(
-                    M,
+                    manifest,
                     line,
                     None,
                     code::MANIFEST_FILE_MISSING,
@@ -153,7 +155,8 @@ pub(crate) fn read(
                 );
             }
             (_, true) => {
-                diags.warn(&file, 0, None, code::MANIFEST_FILE_UNDECLARED, format!("{file} is present but the manifest does not declare it bulk or delta; read as bulk"));
+                let uploaded = fs.get(&file).map_or(file.as_str(), |f| f.name.as_str());
+                diags.warn(uploaded, 0, None, code::MANIFEST_FILE_UNDECLARED, format!("{file} is present but the manifest does not declare it bulk or delta; read as bulk"));
                 modes.insert(key.to_string(), FileMode::Bulk);
             }
             (_, false) => {
@@ -162,10 +165,7 @@ pub(crate) fn read(
         }
     }
     for name in fs.names() {
-        let stem = name
-            .strip_suffix(".csv")
-            .or_else(|| name.strip_suffix(".CSV"))
-            .unwrap_or(name);
+        let stem = stem(name);
         if name.eq_ignore_ascii_case(M)
             || roster_keys(format)
                 .iter()
@@ -192,4 +192,16 @@ pub(crate) fn read(
         }
     }
     modes
+}
+
+/// A file name without its `.csv` ending, in any case.
+fn stem(name: &str) -> &str {
+    match name
+        .len()
+        .checked_sub(4)
+        .and_then(|i| Some((i, name.get(i..)?)))
+    {
+        Some((i, ext)) if ext.eq_ignore_ascii_case(".csv") => &name[..i],
+        _ => name,
+    }
 }
