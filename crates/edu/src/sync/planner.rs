@@ -558,17 +558,34 @@ impl<'a> Builder<'a> {
     /// A few links of the plan with external ids (store ids for entities only the store
     /// knows).
     fn samples(&self, add: &[Pair], remove: &[Pair]) -> Vec<String> {
-        let label = |id: &StoreId| -> String {
-            [
-                &self.school_ids,
-                &self.class_ids,
-                &self.student_ids,
-                &self.teacher_ids,
-            ]
+        // External ids of the few store ids shown, found in one pass over the id maps
+        // (they map external to store ids), the first map holding an id naming it.
+        let mut labels: HashMap<&str, Option<&String>> = add
             .iter()
-            .find_map(|m| m.iter().find(|(_, v)| *v == id).map(|(k, _)| k.clone()))
-            .or_else(|| self.retired.get(&**id).cloned())
-            .unwrap_or_else(|| id.to_string())
+            .take(SAMPLES)
+            .chain(remove.iter().take(SAMPLES))
+            .flat_map(|(f, t)| [&**f, &**t])
+            .map(|id| (id, None))
+            .collect();
+        for map in [
+            &self.school_ids,
+            &self.class_ids,
+            &self.student_ids,
+            &self.teacher_ids,
+        ] {
+            for (external, id) in map {
+                if let Some(label @ None) = labels.get_mut(&**id) {
+                    *label = Some(external);
+                }
+            }
+        }
+        let label = |id: &StoreId| -> String {
+            labels
+                .get(&**id)
+                .copied()
+                .flatten()
+                .or_else(|| self.retired.get(&**id))
+                .map_or_else(|| id.to_string(), String::clone)
         };
         let added = add
             .iter()

@@ -199,6 +199,28 @@ async fn first_import_creates_everything_the_files_hold() {
     .await;
     assert!(!members.is_empty());
     assert!(class["term"]["externalId"].is_string() && class["course"]["externalId"].is_string());
+    // A plan's samples name the linked entities by their ids in the files.
+    let mut external = std::collections::HashMap::new();
+    for c in all(store.as_ref(), EntityKind::Class, Scope::All).await {
+        external.insert(id(&c), c["externalId"].as_str().unwrap().to_string());
+    }
+    for u in &users {
+        let role = u["primaryRole"].as_str().unwrap();
+        let sis = u[role]["externalId"].as_str().unwrap().to_string();
+        external.insert(id(u), sis);
+    }
+    let links = plan
+        .links
+        .iter()
+        .find(|l| l.relation == Relation::ClassMembers)
+        .unwrap();
+    let want: Vec<String> = links
+        .add
+        .iter()
+        .take(3)
+        .map(|(from, to)| format!("+ {} → {}", external[&**from], external[&**to]))
+        .collect();
+    assert_eq!(links.samples, want);
 }
 
 #[tokio::test]
