@@ -25,7 +25,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     // With port 0 the kernel picks; links and the token issuer need the real address.
     config.listen = listener.local_addr()?.to_string();
     // Held until this function returns: one server per SQLite data folder.
-    let _data_dir = crate::startup::lock_data_dir(&config)?;
+    let data_dir_lock = crate::startup::lock_data_dir(&config)?;
     let state = crate::startup::build_state(config).await?;
     let summary = match state.config().dev {
         true => {
@@ -84,7 +84,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         crate::jobs::kinds(),
         crate::jobs::Settings::default(),
     );
-    if _data_dir.is_some() {
+    if data_dir_lock.is_some() {
         // This process holds the folder's lock, so no other runner is alive: a job still
         // `running` belongs to a server that was killed, and is taken again now rather
         // than when its lease passes (a sync resumes within seconds of a restart).

@@ -42,6 +42,32 @@ struct Writes {
 }
 
 impl Writes {
+    /// The entity kept for `op` to delete, if there is one.
+    fn kept(&self, op: Op) -> Option<String> {
+        self.victims
+            .iter()
+            .find(|(o, _)| *o == op)
+            .map(|(_, id)| id.clone())
+    }
+
+    /// Creates an entity for `op` to delete by POSTing `body` to `collection`, and keeps it.
+    async fn create_victim(
+        &mut self,
+        t: &TestApp,
+        op: Op,
+        collection: &str,
+        token: &str,
+        body: Value,
+    ) -> String {
+        let resp = t
+            .call(Method::POST, collection, token, Some(&body.to_string()))
+            .await
+            .expect(201);
+        let id = resp.json()["id"].as_str().unwrap().to_string();
+        self.victims.push((op, id.clone()));
+        id
+    }
+
     async fn prepare(
         &mut self,
         t: &TestApp,
@@ -82,8 +108,8 @@ impl Writes {
             }
             (_, Shape::Caller, Action::Update) => (format!("{base}/me"), renamed),
             (Home::Root, _, Action::Delete) => {
-                let id = match self.victims.iter().find(|(o, _)| *o == op) {
-                    Some((_, id)) => id.clone(),
+                let id = match self.kept(op) {
+                    Some(id) => id,
                     None => {
                         let nick = format!("victim-{n}");
                         let id = match def.kind {
@@ -154,20 +180,14 @@ impl Writes {
             ),
             Action::Update => (path, json!({"displayName": format!("Renamed {n}")})),
             Action::Delete => {
-                let id = match self.victims.iter().find(|(o, _)| *o == op) {
-                    Some((_, id)) => id.clone(),
+                let id = match self.kept(op) {
+                    Some(id) => id,
                     None => {
                         let (collection, _) = path.rsplit_once('/').expect("an item path");
                         let token =
                             t.app_token(common::TENANT_A, &["EduAdministration.ReadWrite.All"]);
                         let body = profile_body(&format!("Victim {n}"), "a.example.edu");
-                        let resp = t
-                            .call(Method::POST, collection, &token, Some(&body.to_string()))
-                            .await
-                            .expect(201);
-                        let id = resp.json()["id"].as_str().unwrap().to_string();
-                        self.victims.push((op, id.clone()));
-                        id
+                        self.create_victim(t, op, collection, &token, body).await
                     }
                 };
                 (path.replace(&f.profile, &id), Value::Null)
@@ -231,8 +251,8 @@ impl Writes {
             }
             Action::Delete => {
                 let op = Op::Set(set, action);
-                let id = match self.victims.iter().find(|(o, _)| *o == op) {
-                    Some((_, id)) => id.clone(),
+                let id = match self.kept(op) {
+                    Some(id) => id,
                     None => {
                         let (collection, _) = path.rsplit_once('/').expect("an item path");
                         let collection =
@@ -242,13 +262,7 @@ impl Writes {
                         if set == Set::UserRubrics || set == Set::MeRubrics {
                             victim["displayName"] = json!(format!("Victim {n}"));
                         }
-                        let resp = t
-                            .call(Method::POST, &collection, &token, Some(&victim.to_string()))
-                            .await
-                            .expect(201);
-                        let id = resp.json()["id"].as_str().unwrap().to_string();
-                        self.victims.push((op, id.clone()));
-                        id
+                        self.create_victim(t, op, &collection, &token, victim).await
                     }
                 };
                 let (collection, _) = path.rsplit_once('/').expect("an item path");
