@@ -114,6 +114,14 @@ async fn import_creates_the_district_once_and_a_dry_run_writes_nothing() {
         "{}",
         String::from_utf8_lossy(&dry.stderr)
     );
+    // The progress report counts each file's rows before reading it.
+    let err = String::from_utf8_lossy(&dry.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.trim_start().starts_with("Student.csv ") && l.ends_with(" 90 rows")),
+        "{err}"
+    );
+    assert!(err.contains("(6 files, 411 rows)"), "{err}");
     let table = String::from_utf8(dry.stdout).unwrap();
     assert!(table.contains("dry run: nothing was written"), "{table}");
     assert!(

@@ -251,7 +251,8 @@ async fn read(dir: &Path, format: Option<Format>) -> anyhow::Result<Parsed> {
     Ok(parsed)
 }
 
-/// Data rows (lines after the header) of each CSV file of the folder.
+/// Data rows of each CSV file of the folder, counted as the reader counts them, each file
+/// streamed (never held whole).
 fn rows_per_file(dir: &Path) -> std::io::Result<Vec<(String, usize)>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -264,10 +265,8 @@ fn rows_per_file(dir: &Path) -> std::io::Result<Vec<(String, usize)>> {
         if !path.is_file() || !name.to_ascii_lowercase().ends_with(".csv") {
             continue;
         }
-        let bytes = std::fs::read(&path)?;
-        let lines = memchr::memchr_iter(b'\n', &bytes).count()
-            + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
-        out.push((name, lines.saturating_sub(1)));
+        let rows = edugraph_rostering::count_rows(&path)?;
+        out.push((name, usize::try_from(rows).unwrap_or(usize::MAX)));
     }
     out.sort();
     Ok(out)
