@@ -108,6 +108,8 @@ struct Builder<'a> {
     classes: EntityChanges,
     users: EntityChanges,
     skipped: Vec<Skipped>,
+    /// Serialisation buffer of [`Builder::new_doc`].
+    scratch: Vec<u8>,
 }
 
 /// A link as (from, to) store ids.
@@ -169,6 +171,7 @@ impl<'a> Builder<'a> {
             classes: changes(EntityKind::Class, ex.classes.len()),
             users: changes(EntityKind::User, ex.students.len() + ex.teachers.len()),
             skipped: Vec::new(),
+            scratch: Vec::new(),
             ex,
         }
     }
@@ -181,10 +184,19 @@ impl<'a> Builder<'a> {
             .is_none_or(|m| *m == FileMode::Bulk)
     }
 
-    fn new_doc(&self, kind: EntityKind, props: Map<String, Value>) -> (String, Value) {
+    /// A new entity's id and document text.
+    fn new_doc(&mut self, kind: EntityKind, props: Map<String, Value>) -> (String, String) {
         let id = uuid::Uuid::new_v4().to_string();
         let doc = new_document(self.schema, kind, &id, props, &self.creator, self.now);
-        (id, doc)
+        // Written through one reused buffer, then copied out at its exact length: written
+        // straight into their own strings (grown by doubling), a district's 91,000
+        // documents held about 30 MB of unused capacity until the plan was applied.
+        self.scratch.clear();
+        let text = match serde_json::to_writer(&mut self.scratch, &doc) {
+            Ok(()) => String::from_utf8_lossy(&self.scratch).into_owned(),
+            Err(_) => doc.to_string(),
+        };
+        (id, text)
     }
 
     fn schools(&mut self) {
@@ -211,7 +223,7 @@ impl<'a> Builder<'a> {
             (None, false) => {
                 let (id, doc) = self.new_doc(EntityKind::School, custom.apply(props, false));
                 self.school_ids.insert(s.sis_id.clone(), id.into());
-                self.schools.creates.push(doc.to_string());
+                self.schools.creates.push(doc);
             }
         }
     }
@@ -253,7 +265,7 @@ impl<'a> Builder<'a> {
                     props.insert("mailNickname".into(), Value::String(nick));
                     let (id, doc) = self.new_doc(EntityKind::Class, props);
                     self.class_ids.insert(s.sis_id.clone(), id.into());
-                    self.classes.creates.push(doc.to_string());
+                    self.classes.creates.push(doc);
                 }
             }
         }
@@ -351,7 +363,7 @@ impl<'a> Builder<'a> {
         let (id, doc) = self.new_doc(EntityKind::User, props);
         self.ex.upns.insert(upn.to_lowercase(), id.clone());
         self.user_ids(p.role).insert(p.sis_id.clone(), id.into());
-        self.users.creates.push(doc.to_string());
+        self.users.creates.push(doc);
     }
 
     /// `username` as written when it has a domain, else `username@user_domain`; the
