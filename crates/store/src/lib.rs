@@ -453,7 +453,14 @@ pub trait Store: IdentityStore + JobStore + Send + Sync + 'static {
     ) -> Result<bool>;
     /// Every link of `relation` in the tenant as `(from, to)` pairs, in no particular
     /// order: one query where a sync would otherwise list each class's members.
-    async fn links(&self, tenant: &str, relation: Relation) -> Result<Vec<(String, String)>>;
+    async fn links(&self, tenant: &str, relation: Relation) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        self.each_link(tenant, relation, &mut |f, t| {
+            out.push((f.to_string(), t.to_string()));
+        })
+        .await?;
+        Ok(out)
+    }
     /// [`Store::links`], each pair handed to `visit` as it is read instead of collected:
     /// a caller that keeps only some of a district's 460,000 class members never holds
     /// them all as strings.

@@ -294,18 +294,6 @@ macro_rules! store_impl {
                 Ok(row.is_some())
             }
 
-            async fn links(
-                &self,
-                tenant: &str,
-                relation: $crate::Relation,
-            ) -> $crate::Result<Vec<(String, String)>> {
-                Ok(sqlx::query_as($crate::common::LINKS_OF_RELATION)
-                    .bind(tenant)
-                    .bind(relation.name())
-                    .fetch_all(&self.pool)
-                    .await?)
-            }
-
             async fn each_link(
                 &self,
                 tenant: &str,
