@@ -20,7 +20,7 @@ const PEEK_BYTES: usize = 64 * 1024;
 
 pub(crate) fn detect(fs: &FileSet) -> Result<Format, ReadError> {
     if let Some(m) = fs.get("manifest.csv") {
-        let head = m.head(PEEK_BYTES).unwrap_or_default();
+        let head = m.text_head(PEEK_BYTES).unwrap_or_default();
         let text = String::from_utf8_lossy(&head);
         let version = text.lines().find_map(|l| {
             let (k, v) = l.split_once(',')?;
@@ -45,7 +45,7 @@ pub(crate) fn detect(fs: &FileSet) -> Result<Format, ReadError> {
         }
         let users_header = fs
             .get("users.csv")
-            .map(|u| first_line(&u.head(PEEK_BYTES).unwrap_or_default()))
+            .map(|u| first_line(&u.text_head(PEEK_BYTES).unwrap_or_default()))
             .unwrap_or_default();
         let oneroster_only = ["academicSessions.csv", "courses.csv", "demographics.csv"]
             .iter()
@@ -66,7 +66,6 @@ pub(crate) fn detect(fs: &FileSet) -> Result<Format, ReadError> {
 }
 
 fn first_line(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     let end = bytes
         .iter()
         .position(|&b| b == b'\n')

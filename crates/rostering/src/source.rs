@@ -91,9 +91,12 @@ impl<'a> SourceFile<'a> {
 
     /// Up to `n` bytes from the start of the file (byte order mark included).
     pub(crate) fn head(&self, n: usize) -> io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(n.min(READ_BUFFER));
-        self.open()?.take(n as u64).read_to_end(&mut out)?;
-        Ok(out)
+        first_bytes(self.open()?, n)
+    }
+
+    /// Up to `n` bytes of the file's text (after a UTF-8 byte order mark).
+    pub(crate) fn text_head(&self, n: usize) -> io::Result<Vec<u8>> {
+        first_bytes(self.open_text()?, n)
     }
 
     /// One pass over the text, done once per file however often it is asked: whether it
@@ -118,6 +121,13 @@ impl<'a> SourceFile<'a> {
             format!("{why}; the file is ignored"),
         );
     }
+}
+
+/// Up to `n` bytes from `r`.
+fn first_bytes(r: impl Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(n.min(READ_BUFFER));
+    r.take(n as u64).read_to_end(&mut out)?;
+    Ok(out)
 }
 
 /// Reads `r` to its end in chunks: counts non-blank lines (lines end at `\n`, `\r\n` or a

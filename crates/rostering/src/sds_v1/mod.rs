@@ -120,9 +120,8 @@ fn expected_rows(fs: &FileSet, files: &[&str]) -> usize {
 }
 
 fn has_uk_header(f: &crate::source::SourceFile<'_>) -> bool {
-    let head = f.head(13).unwrap_or_default();
-    let start = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&head);
-    start.len() >= 10 && start[..10].eq_ignore_ascii_case(b"DfE Number")
+    f.text_head(10)
+        .is_ok_and(|start| start.eq_ignore_ascii_case(b"DfE Number"))
 }
 
 fn require_files(fs: &FileSet, diags: &mut Diagnostics) {
