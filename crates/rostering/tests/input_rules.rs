@@ -55,34 +55,27 @@ fn bom_and_lf_line_ends_are_accepted() {
     assert_eq!(p.summary().students, 2);
 }
 
-#[test]
-fn crlf_and_blank_lines_keep_line_numbers() {
-    // A duplicate on physical line 5 (after a blank line) is reported on line 5.
-    let p = v1_with(
-        "Student.csv",
-        b"SIS ID,School SIS ID,Username\r\n7,1,ann\r\n\r\n8,1,bob\r\n8,1,bo2\r\n",
-    );
-    let d = find(&p, "Student.csv", 5, "duplicate-id");
-    assert_eq!(d.severity, Severity::Error);
-    assert_eq!(p.summary().students, 2);
-}
+/// The line ends a roster file may use: CRLF, LF, and a CR alone (Excel for Mac's "CSV
+/// (Macintosh)").
+const LINE_ENDS: [&str; 3] = ["\r\n", "\n", "\r"];
 
 #[test]
-fn lone_cr_line_ends_keep_line_numbers() {
-    // Excel for Mac's "CSV (Macintosh)" ends lines with a CR alone; the duplicate is on
-    // physical line 5 (after a blank line), and a bad byte on line 3 is named so.
-    let p = v1_with(
-        "Student.csv",
-        b"SIS ID,School SIS ID,Username\r7,1,ann\r\r8,1,bob\r8,1,bo2\r",
-    );
-    let d = find(&p, "Student.csv", 5, "duplicate-id");
-    assert_eq!(d.severity, Severity::Error);
-    assert_eq!(p.summary().students, 2);
-    let p = v1_with(
-        "Student.csv",
-        b"SIS ID,School SIS ID,Username\r7,1,ann\r8,1,Jos\xE9\r",
-    );
-    find(&p, "Student.csv", 3, "not-utf8");
+fn blank_lines_and_every_line_end_keep_line_numbers() {
+    // A duplicate on physical line 5 (after a blank line) is reported on line 5.
+    for end in LINE_ENDS {
+        let lines = [
+            "SIS ID,School SIS ID,Username",
+            "7,1,ann",
+            "",
+            "8,1,bob",
+            "8,1,bo2",
+            "",
+        ];
+        let p = v1_with("Student.csv", lines.join(end).as_bytes());
+        let d = find(&p, "Student.csv", 5, "duplicate-id");
+        assert_eq!(d.severity, Severity::Error, "{end:?}");
+        assert_eq!(p.summary().students, 2, "{end:?}");
+    }
 }
 
 #[test]
@@ -181,14 +174,18 @@ fn both_date_formats_and_bad_dates() {
 
 #[test]
 fn non_utf8_is_an_error_naming_the_line() {
-    let p = v1_with(
-        "Student.csv",
-        b"SIS ID,School SIS ID,Username\r\n7,1,ann\r\n8,1,Jos\xE9\r\n",
-    );
-    let d = find(&p, "Student.csv", 3, "not-utf8");
-    assert_eq!(d.severity, Severity::Error);
-    assert!(d.message.contains("line 3"), "{}", d.message);
-    assert_eq!(p.summary().students, 0, "the file is not used at all");
+    for end in LINE_ENDS {
+        let mut text = ["SIS ID,School SIS ID,Username", "7,1,ann", ""]
+            .join(end)
+            .into_bytes();
+        text.extend_from_slice(b"8,1,Jos\xE9");
+        text.extend_from_slice(end.as_bytes());
+        let p = v1_with("Student.csv", &text);
+        let d = find(&p, "Student.csv", 3, "not-utf8");
+        assert_eq!(d.severity, Severity::Error, "{end:?}");
+        assert!(d.message.contains("line 3"), "{}", d.message);
+        assert_eq!(p.summary().students, 0, "the file is not used at all");
+    }
 
     let p = v1_with("Student.csv", b"\xFF\xFES\x00I\x00");
     find(&p, "Student.csv", 1, "utf16");
