@@ -133,6 +133,7 @@ pub struct LinkChanges {
     pub relation: Relation,
     /// Links between synced entities the tenant held before.
     pub existing: usize,
+    /// In `(from, to)` order, which is the links table's key order within a relation.
     pub add: Vec<(StoreId, StoreId)>,
     pub remove: Vec<(StoreId, StoreId)>,
     pub unchanged: usize,

@@ -190,6 +190,8 @@ async fn first_import_creates_everything_the_files_hold() {
     assert_eq!(count(Relation::ClassTeachers), 18);
     assert_eq!(count(Relation::SchoolClasses), 18);
     assert_eq!(count(Relation::SchoolUsers), 102);
+    // Planned in the links table's key order (a bulk load relies on it for speed).
+    assert!(plan.links.iter().all(|l| l.add.is_sorted()));
     let class = &all(store.as_ref(), EntityKind::Class, Scope::All).await[0];
     let members = all(
         store.as_ref(),
